@@ -1,0 +1,5 @@
+"""`python -m pytake` runs the command line."""
+
+from pytake.cli.main import main
+
+main()

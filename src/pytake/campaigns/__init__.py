@@ -1,0 +1,1 @@
+"""Campaigns, their per-contact messages and attempts, states and statistics."""

@@ -1,0 +1,170 @@
+"""Read models: campaigns with their figures, retry statistics, per-contact records, errors."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pytake.campaigns import repository
+from pytake.campaigns.models import Attempt, Campaign, Message, MessageStatus
+from pytake.campaigns.schemas import (
+    AttemptRead,
+    CampaignRead,
+    ErrorPage,
+    ErrorRecord,
+    MessagePage,
+    MessageRecord,
+    RetryConfiguration,
+    RetryStats,
+)
+from pytake.campaigns.stats import CampaignFigures, summarize
+from pytake.core.cursor import decode_cursor, encode_cursor
+from pytake.core.errors import InvalidInputError
+
+RECENT_ERRORS = 10
+
+
+async def read_campaigns(
+    session: AsyncSession, campaigns: Sequence[Campaign]
+) -> list[CampaignRead]:
+    aggregates = await repository.aggregate_messages(session, [c.id for c in campaigns])
+    return [_campaign_read(c, summarize(aggregates.get(c.id, []))) for c in campaigns]
+
+
+def _campaign_read(campaign: Campaign, figures: CampaignFigures) -> CampaignRead:
+    statuses = figures.statuses
+    started = figures.total_contacts > 0
+    return CampaignRead.model_validate(
+        {
+            **{
+                column: getattr(campaign, column)
+                for column in CampaignRead.model_fields
+                if hasattr(Campaign, column)
+            },
+            "total_contacts": figures.total_contacts if started else campaign.total_contacts,
+            "messages_pending": statuses.pending if started else campaign.total_contacts,
+            "messages_sent": statuses.sent,
+            "messages_delivered": statuses.delivered,
+            "messages_read": statuses.read,
+            "messages_failed": statuses.failed,
+            "messages_retrying": statuses.retrying,
+            "progress": figures.progress,
+        }
+    )
+
+
+async def get_retry_statistics(session: AsyncSession, campaign: Campaign) -> RetryStats:
+    aggregates = await repository.aggregate_messages(session, [campaign.id])
+    figures = summarize(aggregates.get(campaign.id, []))
+    errors = await repository.recent_errors(session, campaign.id, limit=RECENT_ERRORS)
+    return RetryStats(
+        total_contacts=figures.total_contacts,
+        statuses=figures.statuses,
+        total_attempts=figures.total_attempts,
+        avg_attempts_per_contact=figures.avg_attempts_per_contact,
+        successful_on_first_attempt=figures.successful_on_first_attempt,
+        required_retries=figures.required_retries,
+        retry_rate=figures.retry_rate,
+        configuration=RetryConfiguration(
+            retry_max_attempts=campaign.retry_max_attempts,
+            retry_base_delay=campaign.retry_base_delay,
+            retry_max_delay=campaign.retry_max_delay,
+        ),
+        recent_errors=[_error_record(attempt, message) for attempt, message in errors],
+    )
+
+
+def _error_record(attempt: Attempt, message: Message) -> ErrorRecord:
+    return ErrorRecord(
+        contact_id=message.contact_id,
+        contact_name=message.contact_name,
+        contact_phone=message.contact_phone,
+        attempt=attempt.attempt_number,
+        error=attempt.error_message or "unknown error",
+        code=attempt.error_code,
+        timestamp=attempt.created_at,
+    )
+
+
+async def error_page(
+    session: AsyncSession, campaign: Campaign, *, limit: int, cursor: str | None
+) -> ErrorPage:
+    before_id = None
+    if cursor is not None:
+        (raw,) = decode_cursor(cursor, parts=1)
+        if not raw.isdigit():
+            raise InvalidInputError("invalid cursor", field="cursor", location="query")
+        before_id = int(raw)
+    rows = await repository.recent_errors(session, campaign.id, limit=limit, before_id=before_id)
+    next_cursor = encode_cursor(str(rows[-1][0].id)) if len(rows) == limit else None
+    return ErrorPage(items=[_error_record(a, m) for a, m in rows], next_cursor=next_cursor)
+
+
+def parse_status_filter(status: str | None) -> list[str] | None:
+    if not status:
+        return None
+    wanted = [value.strip() for value in status.split(",") if value.strip()]
+    known = {member.value for member in MessageStatus}
+    for value in wanted:
+        if value not in known:
+            raise InvalidInputError(
+                f"unknown status {value!r}; one of {', '.join(sorted(known))}",
+                field="status",
+                location="query",
+            )
+    return wanted
+
+
+async def message_page(
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    statuses: list[str] | None,
+    limit: int,
+    cursor: str | None,
+) -> MessagePage:
+    after = None
+    if cursor is not None:
+        (raw,) = decode_cursor(cursor, parts=1)
+        try:
+            after = uuid.UUID(raw)
+        except ValueError:
+            raise InvalidInputError("invalid cursor", field="cursor", location="query") from None
+    messages = await repository.list_messages(
+        session, campaign.id, statuses=statuses, limit=limit, after_contact_id=after
+    )
+    attempts = await repository.attempts_of(session, [m.id for m in messages])
+    items = [message_record(m, attempts.get(m.id, [])) for m in messages]
+    next_cursor = encode_cursor(str(messages[-1].contact_id)) if len(messages) == limit else None
+    return MessagePage(items=items, next_cursor=next_cursor)
+
+
+async def get_message_record(
+    session: AsyncSession, campaign: Campaign, contact_id: uuid.UUID
+) -> MessageRecord:
+    message = await repository.get_message(session, campaign.id, contact_id)
+    attempts = await repository.attempts_of(session, [message.id])
+    return message_record(message, attempts.get(message.id, []))
+
+
+def message_record(message: Message, attempts: list[Attempt]) -> MessageRecord:
+    return MessageRecord(
+        contact_id=message.contact_id,
+        contact_name=message.contact_name,
+        contact_phone=message.contact_phone,
+        status=message.status,
+        message_id=message.wamid,
+        attempts=[
+            AttemptRead(
+                attempt=a.attempt_number,
+                timestamp=a.created_at,
+                success=a.success,
+                error=a.error_message,
+                code=a.error_code,
+                message_id=a.wamid,
+            )
+            for a in attempts
+        ],
+        created_at=message.created_at,
+        last_update=message.updated_at,
+    )

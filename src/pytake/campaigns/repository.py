@@ -1,0 +1,163 @@
+"""SQL for campaigns and their message and attempt rows (the only place building it)."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pytake.campaigns.models import Attempt, Campaign, Message, MessageStatus
+from pytake.campaigns.stats import StatusAggregate
+from pytake.core.errors import NotFoundError
+
+OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.RETRYING)
+
+
+async def get_campaign(
+    session: AsyncSession, organization_id: uuid.UUID, campaign_id: uuid.UUID
+) -> Campaign:
+    campaign = await session.scalar(
+        select(Campaign).where(
+            Campaign.id == campaign_id, Campaign.organization_id == organization_id
+        )
+    )
+    if campaign is None:
+        raise NotFoundError(f"campaign {campaign_id} not found")
+    return campaign
+
+
+async def list_campaigns(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    limit: int,
+    before: tuple[datetime, uuid.UUID] | None,
+) -> Sequence[Campaign]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    query = select(Campaign).where(Campaign.organization_id == organization_id)
+    if before is not None:
+        created_at, campaign_id = before
+        query = query.where(
+            (Campaign.created_at < created_at)
+            | and_(Campaign.created_at == created_at, Campaign.id < campaign_id)
+        )
+    query = query.order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def aggregate_messages(
+    session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusAggregate]]:
+    """Per campaign and status: messages, attempts, retried contacts, first-attempt successes."""
+    query = (
+        select(
+            Message.campaign_id,
+            Message.status,
+            func.count(),
+            func.coalesce(func.sum(Message.attempt_count), 0),
+            func.coalesce(func.sum(case((Message.retries_used > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(Message.first_attempt_succeeded.cast(Integer)), 0),
+        )
+        .where(Message.campaign_id.in_(campaign_ids))
+        .group_by(Message.campaign_id, Message.status)
+    )
+    found: dict[uuid.UUID, list[StatusAggregate]] = defaultdict(list)
+    for campaign_id, status, messages, attempts, retried, first_ok in await session.execute(query):
+        found[campaign_id].append(
+            StatusAggregate(status, messages, int(attempts), int(retried), int(first_ok))
+        )
+    return found
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Message), rows)
+
+
+async def cancel_open_messages(session: AsyncSession, campaign_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign_id, Message.status.in_(OPEN_STATUSES))
+        .values(status=MessageStatus.CANCELLED, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def requeue_failed(
+    session: AsyncSession, campaign_id: uuid.UUID, *, include_permanent: bool, now: datetime
+) -> int:
+    """Gives failed messages a fresh retry budget; permanent failures only when asked."""
+    query = update(Message).where(
+        Message.campaign_id == campaign_id, Message.status == MessageStatus.FAILED
+    )
+    if not include_permanent:
+        query = query.where(
+            func.coalesce(Message.last_error_class, "") != "permanent",
+        )
+    result = await session.execute(
+        query.values(
+            status=MessageStatus.PENDING, retries_used=0, next_attempt_at=now
+        ).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def recent_errors(
+    session: AsyncSession, campaign_id: uuid.UUID, *, limit: int, before_id: int | None = None
+) -> list[tuple[Attempt, Message]]:
+    query = (
+        select(Attempt, Message)
+        .join(Message, Message.id == Attempt.message_id)
+        .where(Attempt.campaign_id == campaign_id, Attempt.success.is_(False))
+    )
+    if before_id is not None:
+        query = query.where(Attempt.id < before_id)
+    rows = await session.execute(query.order_by(Attempt.id.desc()).limit(limit))
+    return [(attempt, message) for attempt, message in rows]
+
+
+async def list_messages(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    *,
+    statuses: Sequence[str] | None,
+    limit: int,
+    after_contact_id: uuid.UUID | None,
+) -> Sequence[Message]:
+    """Message rows in contact-id order (served by the (campaign, contact) unique index)."""
+    query = select(Message).where(Message.campaign_id == campaign_id)
+    if statuses:
+        query = query.where(Message.status.in_(statuses))
+    if after_contact_id is not None:
+        query = query.where(Message.contact_id > after_contact_id)
+    return (await session.scalars(query.order_by(Message.contact_id).limit(limit))).all()
+
+
+async def get_message(
+    session: AsyncSession, campaign_id: uuid.UUID, contact_id: uuid.UUID
+) -> Message:
+    message = await session.scalar(
+        select(Message).where(Message.campaign_id == campaign_id, Message.contact_id == contact_id)
+    )
+    if message is None:
+        raise NotFoundError(f"contact {contact_id} is not in campaign {campaign_id}")
+    return message
+
+
+async def attempts_of(
+    session: AsyncSession, message_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Attempt]]:
+    found: dict[uuid.UUID, list[Attempt]] = defaultdict(list)
+    if not message_ids:
+        return found
+    query = (
+        select(Attempt)
+        .where(Attempt.message_id.in_(message_ids))
+        .order_by(Attempt.message_id, Attempt.attempt_number)
+    )
+    for attempt in await session.scalars(query):
+        found[attempt.message_id].append(attempt)
+    return found

@@ -1,0 +1,189 @@
+"""API shapes of campaigns, their per-contact records, errors and retry statistics."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pytake.campaigns.template import find_invalid_placeholders
+
+MaxAttempts = Annotated[int, Field(ge=1, le=10)]
+BaseDelay = Annotated[int, Field(ge=10, le=600)]
+MaxDelay = Annotated[int, Field(ge=60, le=7200)]
+Jitter = Literal["none", "full"]
+COMPONENT_TYPES = {"header", "body", "button", "footer", "carousel", "limited_time_offer"}
+
+
+class TemplateSpec(BaseModel):
+    """A Cloud API template: its name, language and components with placeholders."""
+
+    name: str = Field(min_length=1, max_length=512, pattern=r"^[a-z0-9_]+$")
+    language: str = Field(min_length=2, max_length=15, pattern=r"^[A-Za-z]{2,3}(_[A-Za-z0-9]+)?$")
+    components: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+
+    @field_validator("components")
+    @classmethod
+    def _known_components(cls, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for index, component in enumerate(components):
+            if component.get("type") not in COMPONENT_TYPES:
+                allowed = ", ".join(sorted(COMPONENT_TYPES))
+                raise ValueError(f"components[{index}].type must be one of {allowed}")
+        invalid = find_invalid_placeholders(components)
+        if invalid:
+            raise ValueError(
+                f"unknown placeholder {invalid[0]}: use {{{{contact.name}}}}, "
+                "{{contact.phone}} or {{contact.attributes.KEY}}"
+            )
+        return components
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    whatsapp_number_id: uuid.UUID
+    template: TemplateSpec
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1_000_000)
+    contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+    retry_max_attempts: MaxAttempts = 3
+    retry_base_delay: BaseDelay = 60
+    retry_max_delay: MaxDelay = 3600
+    retry_jitter: Jitter = "none"
+    scheduled_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.retry_max_delay < self.retry_base_delay:
+            raise ValueError("retry_max_delay must be >= retry_base_delay")
+        if not self.contact_ids and not self.contact_tags:
+            raise ValueError("the audience is empty: give contact_ids, contact_tags or both")
+        return self
+
+
+class CampaignUpdate(BaseModel):
+    """A partial change of a draft campaign; bounds as on creation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    whatsapp_number_id: uuid.UUID | None = None
+    template: TemplateSpec | None = None
+    contact_ids: list[uuid.UUID] | None = None
+    contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
+    retry_max_attempts: MaxAttempts | None = None
+    retry_base_delay: BaseDelay | None = None
+    retry_max_delay: MaxDelay | None = None
+    retry_jitter: Jitter | None = None
+    scheduled_at: AwareDatetime | None = None
+
+
+class StatusCounts(BaseModel):
+    pending: int = 0
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+
+
+class CampaignRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    whatsapp_number_id: uuid.UUID | None
+    template: dict[str, Any]
+    contact_ids: list[uuid.UUID]
+    contact_tags: list[str]
+    retry_max_attempts: int
+    retry_base_delay: int
+    retry_max_delay: int
+    retry_jitter: str
+    scheduled_at: datetime | None
+    status: str
+    pause_reason: str | None
+    pause_detail: str | None
+    resume_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    total_contacts: int
+    messages_pending: int
+    messages_sent: int
+    messages_delivered: int
+    messages_read: int
+    messages_failed: int
+    messages_retrying: int
+    progress: float
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignRead]
+    next_cursor: str | None
+
+
+class RetryFailedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_permanent: bool = False
+
+
+class RetryConfiguration(BaseModel):
+    retry_max_attempts: int
+    retry_base_delay: int
+    retry_max_delay: int
+
+
+class ErrorRecord(BaseModel):
+    contact_id: uuid.UUID
+    contact_name: str
+    contact_phone: str
+    attempt: int
+    error: str
+    code: int | None
+    timestamp: datetime
+
+
+class ErrorPage(BaseModel):
+    items: list[ErrorRecord]
+    next_cursor: str | None
+
+
+class RetryStats(BaseModel):
+    total_contacts: int
+    statuses: StatusCounts
+    total_attempts: int
+    avg_attempts_per_contact: float
+    successful_on_first_attempt: int
+    required_retries: int
+    retry_rate: float
+    configuration: RetryConfiguration
+    recent_errors: list[ErrorRecord]
+
+
+class AttemptRead(BaseModel):
+    attempt: int
+    timestamp: datetime
+    success: bool
+    error: str | None
+    code: int | None
+    message_id: str | None
+
+
+class MessageRecord(BaseModel):
+    contact_id: uuid.UUID
+    contact_name: str
+    contact_phone: str
+    status: str
+    message_id: str | None
+    attempts: list[AttemptRead]
+    created_at: datetime
+    last_update: datetime
+
+
+class MessagePage(BaseModel):
+    items: list[MessageRecord]
+    next_cursor: str | None

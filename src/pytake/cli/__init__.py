@@ -1,0 +1,1 @@
+"""The `pytake` command line (Typer)."""

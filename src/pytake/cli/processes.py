@@ -1,0 +1,77 @@
+"""Starting helper processes and servers for the demo and benchmarks: ports, waits, shutdown."""
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import uvicorn
+
+# The web layer is loaded by import string, so the command line never imports it.
+WEB_APP_FACTORY = "pytake.web.app:app_from_environment"
+
+
+def api_server_config(host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        WEB_APP_FACTORY, factory=True, host=host, port=port, log_level="warning", lifespan="on"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def wait_until_answering(url: str, *, timeout: float = 20.0) -> None:
+    """Polls `url` until it answers 200; raises RuntimeError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(url) as answer:
+                    if answer.status == 200:
+                        return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout:g}s")
+            await asyncio.sleep(0.1)
+
+
+@contextlib.contextmanager
+def simulator_process(port: int, *options: str) -> Iterator[str]:
+    """`pytake simulator` in its own process (its own core); yields its API base URL."""
+    command = [sys.executable, "-m", "pytake", "simulator", "--port", str(port), *options]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(port: int) -> AsyncIterator[str]:
+    """Serves the web app (with its engine) on 127.0.0.1:`port` in this loop; yields its URL."""
+    server = uvicorn.Server(api_server_config("127.0.0.1", port))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError(f"the API server could not start on port {port}")
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -1,0 +1,18 @@
+"""Loads settings for a command, turning a bad value into one clear line and exit code 2."""
+
+import typer
+from pydantic import ValidationError
+
+from pytake.core.settings import Settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PYTAKE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        typer.echo(f"Error: bad setting: {problems}", err=True)
+        raise typer.Exit(2) from None

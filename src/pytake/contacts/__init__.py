@@ -1,0 +1,1 @@
+"""The organization's contacts: import, tags, opt-out."""

@@ -1,0 +1,108 @@
+"""API shapes of contacts: what a client sends and what it gets back."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from pytake.contacts.importer import MAX_NAME_LENGTH, normalize_tags
+from pytake.contacts.phones import normalize_phone
+
+MAX_BULK_CONTACTS = 10_000
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalize_phone(text)
+    except ValueError as exc:
+        # A custom error keeps the message as is, without pydantic's "Value error, " prefix.
+        raise PydanticCustomError("phone_number", "{error}", {"error": str(exc)}) from None
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+]
+RawPhone = Annotated[str, StringConstraints(max_length=64)]
+Phone = Annotated[RawPhone, AfterValidator(_phone)]
+Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+
+
+class ContactIn(BaseModel):
+    """One contact of a bulk upload: its phone is checked per row, so one bad phone fails
+    only its own row."""
+
+    name: Name
+    phone: RawPhone
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
+    opted_out: bool | None = None
+
+
+class ContactCreate(ContactIn):
+    phone: Phone
+
+
+class ContactUpdate(BaseModel):
+    """A partial update: only the fields sent change; `attributes` and `tags` are replaced."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    attributes: dict[str, Any] | None = None
+    tags: Tags | None = None
+    opted_out: bool | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    phone: str
+    attributes: dict[str, Any]
+    tags: list[str]
+    opted_out: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactList(BaseModel):
+    items: list[ContactRead]
+    next_cursor: str | None
+
+
+class RowErrorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    row: int
+    error: str
+
+
+class ImportResult(BaseModel):
+    """Outcome of a bulk upload; `duplicates` counts rows merged into an earlier row of the
+    same upload (same phone), so rows sent = created + updated + duplicates + errors."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    created: int
+    updated: int
+    duplicates: int
+    errors: list[RowErrorRead]
+
+
+BulkContacts = Annotated[list[ContactIn], Field(max_length=MAX_BULK_CONTACTS)]

@@ -1,0 +1,1 @@
+"""Settings, database set-up, clock, errors and logging shared by every layer."""

@@ -1,0 +1,30 @@
+"""Expected failures, each carrying the HTTP status the web layer renders it with."""
+
+
+class PytakeError(Exception):
+    """Base of every expected failure; `str(error)` is the message shown to the user."""
+
+    status_code = 400
+
+
+class NotFoundError(PytakeError):
+    status_code = 404
+
+
+class ConflictError(PytakeError):
+    status_code = 409
+
+
+class InvalidInputError(PytakeError):
+    """Input that passed schema validation but breaks a rule (bad phone, empty audience)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None, location: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
+        self.location = location
+
+
+class AuthenticationError(PytakeError):
+    status_code = 401

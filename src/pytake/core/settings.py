@@ -1,0 +1,51 @@
+"""Every knob of the product in one place, read from `PYTAKE_*` variables and `.env`."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; see API.md for the public variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PYTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    executor: Literal["inprocess", "celery"] = "inprocess"
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+
+    http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    http_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    send_concurrency: int = Field(default=128, ge=1, le=2048)
+    dispatch_batch_size: int = Field(default=500, ge=1, le=10_000)
+    dispatch_interval_seconds: float = Field(default=0.25, gt=0, le=60)
+    lease_seconds: int = Field(default=120, ge=5, le=3600)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the PyTake schema (SQLite and PostgreSQL)."""

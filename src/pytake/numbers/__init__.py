@@ -1,0 +1,1 @@
+"""The organization's WhatsApp business numbers and their sending limits."""

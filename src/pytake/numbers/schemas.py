@@ -1,0 +1,94 @@
+"""API shapes of WhatsApp numbers; the access token goes in and never comes back out."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+_HTTP_URL = TypeAdapter(HttpUrl)
+
+
+def _base_url(text: str) -> str:
+    try:
+        _HTTP_URL.validate_python(text)
+    except ValidationError:
+        raise ValueError("must be an http:// or https:// URL") from None
+    # Kept as written (not pydantic's normalised form) minus a trailing slash, because the
+    # client appends "/{phone_number_id}/messages" to it.
+    return text.rstrip("/")
+
+
+PhoneNumberId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+]
+DisplayPhoneNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
+]
+AccessToken = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
+Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second")]
+MessagingLimit = Annotated[
+    int, Field(ge=1, description="distinct recipients per rolling 24 h; null = unlimited")
+]
+BaseUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_base_url)
+]
+
+
+class WhatsAppNumberCreate(BaseModel):
+    phone_number_id: PhoneNumberId
+    display_phone_number: DisplayPhoneNumber
+    access_token: AccessToken
+    throughput_mps: Throughput = 80
+    messaging_limit_24h: MessagingLimit | None = 1000
+    api_base_url: BaseUrl | None = None
+
+
+class WhatsAppNumberUpdate(BaseModel):
+    """A partial update: only the fields sent change (`access_token` rotates the token)."""
+
+    phone_number_id: PhoneNumberId | None = None
+    display_phone_number: DisplayPhoneNumber | None = None
+    access_token: AccessToken | None = None
+    throughput_mps: Throughput | None = None
+    messaging_limit_24h: MessagingLimit | None = None
+    api_base_url: BaseUrl | None = None
+
+    @field_validator(
+        "phone_number_id", "display_phone_number", "access_token", "throughput_mps", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class WhatsAppNumberRead(BaseModel):
+    """A number as the API shows it: deliberately without any access token field."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    phone_number_id: str
+    display_phone_number: str
+    throughput_mps: int
+    messaging_limit_24h: int | None
+    api_base_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WhatsAppNumberList(BaseModel):
+    items: list[WhatsAppNumberRead]

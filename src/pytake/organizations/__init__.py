@@ -1,0 +1,1 @@
+"""Tenants and the API keys that act for them."""

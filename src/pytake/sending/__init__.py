@@ -1,0 +1,1 @@
+"""The engine: dispatcher, retry policy and the ports it needs from the outside world."""

@@ -1,0 +1,136 @@
+"""The in-process engine: keeps one dispatcher running for every running campaign.
+
+It starts scheduled campaigns when their time comes, returns messages whose lease expired
+(their worker died) to the queue, and reacts at once to lifecycle changes made by the API.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from pytake.campaigns.models import CampaignStatus, PauseReason
+from pytake.core.clock import Clock
+from pytake.core.db import Database
+from pytake.sending import repository
+from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig, FlushObserver
+from pytake.sending.ports import MessageSender
+
+logger = logging.getLogger(__name__)
+
+LEASE_SWEEP_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    batch_size: int = 500
+    concurrency: int = 128
+    poll_interval_seconds: float = 0.25
+    lease_seconds: int = 120
+    default_api_base_url: str = "https://graph.facebook.com/v23.0"
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        sender: MessageSender,
+        clock: Clock,
+        config: EngineConfig,
+        on_flush: FlushObserver | None = None,
+    ) -> None:
+        self.db, self.sender, self.clock, self.config = db, sender, clock, config
+        self.on_flush = on_flush
+        self._dispatchers: dict[uuid.UUID, tuple[CampaignDispatcher, asyncio.Task[None]]] = {}
+        self._wake = asyncio.Event()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._next_sweep = 0.0
+
+    async def start(self) -> None:
+        if self._supervisor is None:
+            self._supervisor = asyncio.create_task(self._supervise(), name="pytake-engine")
+
+    async def stop(self) -> None:
+        """Stops claiming, lets sends in flight finish and be recorded, returns the rest."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        for dispatcher, _task in self._dispatchers.values():
+            dispatcher.halt()
+        await asyncio.gather(*(task for _, task in self._dispatchers.values()))
+        self._dispatchers.clear()
+
+    def campaign_changed(self, campaign_id: uuid.UUID, status: str) -> None:
+        """A campaign's status changed in the database; act before the next send."""
+        entry = self._dispatchers.get(campaign_id)
+        if entry is not None and status != CampaignStatus.RUNNING:
+            entry[0].halt()
+        self._wake.set()
+
+    def is_dispatching(self, campaign_id: uuid.UUID) -> bool:
+        entry = self._dispatchers.get(campaign_id)
+        return entry is not None and not entry[1].done()
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self._tick()
+            except Exception:
+                logger.exception("engine tick failed; trying again")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_seconds * 4)
+
+    async def _tick(self) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            if time.monotonic() >= self._next_sweep:
+                released = await repository.release_expired_leases(session, now=now)
+                if released:
+                    logger.warning("%d messages had an expired lease; requeued", released)
+                self._next_sweep = time.monotonic() + LEASE_SWEEP_SECONDS
+            await repository.start_due_scheduled(session, now)
+            running = await repository.running_campaign_ids(session)
+        for campaign_id in running:
+            if not self.is_dispatching(campaign_id):
+                await self._dispatch(campaign_id)
+
+    async def _dispatch(self, campaign_id: uuid.UUID) -> None:
+        async with self.db.transaction() as session:
+            plan = await repository.load_plan(session, campaign_id)
+            if plan is None:
+                await repository.pause_running_campaign(
+                    session,
+                    campaign_id,
+                    reason=PauseReason.ACCOUNT,
+                    detail="the campaign's WhatsApp number was deleted",
+                )
+                return
+        dispatcher = CampaignDispatcher(
+            plan,
+            db=self.db,
+            sender=self.sender,
+            clock=self.clock,
+            config=DispatchConfig(
+                batch_size=self.config.batch_size,
+                poll_interval_seconds=self.config.poll_interval_seconds,
+                lease_seconds=self.config.lease_seconds,
+                default_api_base_url=self.config.default_api_base_url,
+            ),
+            send_slots=self._slots,
+            on_flush=self.on_flush,
+        )
+        task = asyncio.create_task(dispatcher.run(), name=f"pytake-campaign-{campaign_id}")
+        task.add_done_callback(self._report_crash)
+        self._dispatchers[campaign_id] = (dispatcher, task)
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("a campaign dispatcher failed", exc_info=task.exception())
+            self._wake.set()

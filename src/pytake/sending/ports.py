@@ -1,0 +1,58 @@
+"""What the engine needs from the outside, declared here and implemented at the edges."""
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ErrorClass(StrEnum):
+    """How a failed send is treated (ENGINE.md §2)."""
+
+    TRANSIENT = "transient"
+    THROTTLED = "throttled"
+    PERMANENT = "permanent"
+    HALTING = "halting"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SendError:
+    error_class: ErrorClass
+    message: str
+    code: int | None = None
+    http_status: int | None = None
+    retry_after_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """One template message to one recipient, already personalised."""
+
+    message_id: uuid.UUID
+    to: str
+    template_name: str
+    language: str
+    components: list[dict[str, Any]] = field(default_factory=list)
+    phone_number_id: str = ""
+    access_token: str = field(default="", repr=False)
+    api_base_url: str = ""
+    # Earlier attempts at this message, throttled ones included (131056 waits 4^x seconds).
+    attempt_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    wamid: str | None
+    error: SendError | None
+    duration_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class MessageSender(Protocol):
+    async def send(self, request: SendRequest) -> SendResult: ...
+
+    async def close(self) -> None: ...

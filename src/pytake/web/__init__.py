@@ -1,0 +1,1 @@
+"""The web process: JSON API, webhooks, WebSocket and dashboard (FastAPI)."""

@@ -1,0 +1,244 @@
+"""`/api/v1/campaigns`: CRUD, lifecycle moves, retry statistics, per-contact records, errors."""
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pytake.campaigns import queries, repository, service
+from pytake.campaigns.models import Campaign
+from pytake.campaigns.schemas import (
+    CampaignCreate,
+    CampaignPage,
+    CampaignRead,
+    CampaignUpdate,
+    ErrorPage,
+    MessagePage,
+    MessageRecord,
+    RetryFailedRequest,
+    RetryStats,
+)
+from pytake.core.cursor import decode_cursor, encode_cursor
+from pytake.core.errors import InvalidInputError
+from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+async def _read(session: AsyncSession, campaign: Campaign) -> CampaignRead:
+    return (await queries.read_campaigns(session, [campaign]))[0]
+
+
+@router.post("", status_code=201)
+async def create_campaign(
+    body: CampaignCreate, org_id: OrgIdDep, session: SessionDep
+) -> CampaignRead:
+    return await _read(session, await service.create_campaign(session, org_id, body))
+
+
+@router.get("")
+async def list_campaigns(
+    org_id: OrgIdDep, session: SessionDep, limit: Limit = 50, cursor: str | None = None
+) -> CampaignPage:
+    before = None
+    if cursor is not None:
+        created_at, campaign_id = decode_cursor(cursor, parts=2)
+        try:
+            before = (datetime.fromisoformat(created_at), uuid.UUID(campaign_id))
+        except ValueError:
+            raise InvalidInputError("invalid cursor", field="cursor", location="query") from None
+    found = await repository.list_campaigns(session, org_id, limit=limit, before=before)
+    last = found[-1] if len(found) == limit else None
+    next_cursor = encode_cursor(last.created_at.isoformat(), str(last.id)) if last else None
+    return CampaignPage(items=await queries.read_campaigns(session, found), next_cursor=next_cursor)
+
+
+@router.get("/{campaign_id}")
+async def get_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
+) -> CampaignRead:
+    return await _read(session, await repository.get_campaign(session, org_id, campaign_id))
+
+
+@router.patch("/{campaign_id}")
+async def update_campaign(
+    campaign_id: uuid.UUID, body: CampaignUpdate, org_id: OrgIdDep, session: SessionDep
+) -> CampaignRead:
+    campaign = await service.update_campaign(session, org_id, campaign_id, body)
+    return await _read(session, campaign)
+
+
+@router.delete("/{campaign_id}", status_code=204)
+async def delete_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
+) -> Response:
+    await service.delete_campaign(session, org_id, campaign_id)
+    return Response(status_code=204)
+
+
+Move = Callable[[AsyncSession], Coroutine[Any, Any, Campaign]]
+
+
+async def _lifecycle(runtime: RuntimeDep, move: Move) -> CampaignRead:
+    """Runs a lifecycle move in its own transaction, then tells the engine after commit."""
+    async with runtime.db.transaction() as session:
+        campaign = await move(session)
+        read = await _read(session, campaign)
+    runtime.campaign_changed(campaign.id, campaign.status)
+    return read
+
+
+@router.post("/{campaign_id}/start")
+async def start_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
+) -> CampaignRead:
+    now = runtime.clock.now()
+    return await _lifecycle(
+        runtime, lambda s: service.start_campaign(s, org_id, campaign_id, now=now)
+    )
+
+
+@router.post("/{campaign_id}/pause")
+async def pause_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
+) -> CampaignRead:
+    return await _lifecycle(runtime, lambda s: service.pause_campaign(s, org_id, campaign_id))
+
+
+@router.post("/{campaign_id}/resume")
+async def resume_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
+) -> CampaignRead:
+    return await _lifecycle(runtime, lambda s: service.resume_campaign(s, org_id, campaign_id))
+
+
+@router.post("/{campaign_id}/cancel")
+async def cancel_campaign(
+    campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
+) -> CampaignRead:
+    return await _lifecycle(runtime, lambda s: service.cancel_campaign(s, org_id, campaign_id))
+
+
+@router.post("/{campaign_id}/retry-failed")
+async def retry_failed(
+    campaign_id: uuid.UUID,
+    org_id: OrgIdDep,
+    runtime: RuntimeDep,
+    body: Annotated[RetryFailedRequest | None, Body()] = None,
+) -> CampaignRead:
+    include_permanent = body.include_permanent if body else False
+    now = runtime.clock.now()
+    return await _lifecycle(
+        runtime,
+        lambda s: service.retry_failed(
+            s, org_id, campaign_id, include_permanent=include_permanent, now=now
+        ),
+    )
+
+
+@router.get("/{campaign_id}/retry-stats")
+async def retry_stats(campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> RetryStats:
+    campaign = await repository.get_campaign(session, org_id, campaign_id)
+    return await queries.get_retry_statistics(session, campaign)
+
+
+@router.get("/{campaign_id}/errors")
+async def list_errors(
+    campaign_id: uuid.UUID,
+    org_id: OrgIdDep,
+    session: SessionDep,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> ErrorPage:
+    campaign = await repository.get_campaign(session, org_id, campaign_id)
+    return await queries.error_page(session, campaign, limit=limit, cursor=cursor)
+
+
+@router.get("/{campaign_id}/messages", response_model=MessagePage)
+async def list_messages(
+    campaign_id: uuid.UUID,
+    org_id: OrgIdDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    status: str | None = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> MessagePage | StreamingResponse:
+    campaign = await repository.get_campaign(session, org_id, campaign_id)
+    statuses = queries.parse_status_filter(status)
+    if format == "csv":
+        return StreamingResponse(
+            _csv_rows(runtime, campaign, statuses),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}.csv"'},
+        )
+    return await queries.message_page(
+        session, campaign, statuses=statuses, limit=limit, cursor=cursor
+    )
+
+
+CSV_HEADER = [
+    "contact_id",
+    "contact_name",
+    "contact_phone",
+    "status",
+    "message_id",
+    "attempts",
+    "last_error",
+    "created_at",
+    "last_update",
+]
+
+
+async def _csv_rows(
+    runtime: RuntimeDep, campaign: Campaign, statuses: list[str] | None
+) -> AsyncIterator[str]:
+    """Every record of the campaign, a page at a time, so memory stays flat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    cursor: str | None = None
+    while True:
+        async with runtime.db.session() as session:
+            page = await queries.message_page(
+                session, campaign, statuses=statuses, limit=1000, cursor=cursor
+            )
+        for record in page.items:
+            writer.writerow(_csv_row(record))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _csv_row(record: MessageRecord) -> list[str | int | None]:
+    errors = [a.error for a in record.attempts if a.error]
+    return [
+        str(record.contact_id),
+        record.contact_name,
+        record.contact_phone,
+        record.status,
+        record.message_id,
+        len(record.attempts),
+        errors[-1] if errors else None,
+        record.created_at.isoformat(),
+        record.last_update.isoformat(),
+    ]
+
+
+@router.get("/{campaign_id}/messages/{contact_id}")
+async def get_message(
+    campaign_id: uuid.UUID, contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
+) -> MessageRecord:
+    campaign = await repository.get_campaign(session, org_id, campaign_id)
+    return await queries.get_message_record(session, campaign, contact_id)

@@ -1,0 +1,75 @@
+"""`/api/v1/contacts`: single contacts, bulk JSON and CSV uploads, pages by cursor."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+
+from pytake.contacts import service
+from pytake.contacts.importer import MAX_CSV_BYTES
+from pytake.contacts.schemas import (
+    BulkContacts,
+    ContactCreate,
+    ContactList,
+    ContactRead,
+    ContactUpdate,
+    ImportResult,
+)
+from pytake.web.deps import OrgIdDep, SessionDep
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.post("", status_code=201)
+async def create_contact(body: ContactCreate, org_id: OrgIdDep, session: SessionDep) -> ContactRead:
+    """Creates a contact; a phone the organization already has updates that contact."""
+    return ContactRead.model_validate(await service.create_contact(session, org_id, body))
+
+
+@router.post("/bulk")
+async def import_contacts(
+    body: BulkContacts, org_id: OrgIdDep, session: SessionDep
+) -> ImportResult:
+    """Upserts up to 10,000 contacts; an error's `row` is the 1-based position in the list."""
+    return ImportResult.model_validate(await service.import_contacts(session, org_id, body))
+
+
+@router.post("/import")
+async def import_contacts_csv(
+    file: UploadFile, org_id: OrgIdDep, session: SessionDep
+) -> ImportResult:
+    """Upserts a UTF-8 CSV (≤ 20 MB); an error's `row` is its line, the header being line 1."""
+    data = await file.read(MAX_CSV_BYTES + 1)
+    return ImportResult.model_validate(await service.import_contacts_csv(session, org_id, data))
+
+
+@router.get("")
+async def list_contacts(
+    org_id: OrgIdDep,
+    session: SessionDep,
+    tag: str | None = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> ContactList:
+    page = await service.list_contacts(session, org_id, tag=tag, limit=limit, cursor=cursor)
+    items = [ContactRead.model_validate(contact) for contact in page.items]
+    return ContactList(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/{contact_id}")
+async def get_contact(contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> ContactRead:
+    return ContactRead.model_validate(await service.get_contact(session, org_id, contact_id))
+
+
+@router.patch("/{contact_id}")
+async def update_contact(
+    contact_id: uuid.UUID, body: ContactUpdate, org_id: OrgIdDep, session: SessionDep
+) -> ContactRead:
+    contact = await service.update_contact(session, org_id, contact_id, body)
+    return ContactRead.model_validate(contact)
+
+
+@router.delete("/{contact_id}", status_code=204)
+async def delete_contact(contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> None:
+    await service.delete_contact(session, org_id, contact_id)

@@ -1,0 +1,75 @@
+"""`/api/v1/whatsapp-numbers`: the organization's business numbers (tokens go in, never out)."""
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+from pytake.numbers import service
+from pytake.numbers.schemas import (
+    WhatsAppNumberCreate,
+    WhatsAppNumberList,
+    WhatsAppNumberRead,
+    WhatsAppNumberUpdate,
+)
+from pytake.web.deps import OrgIdDep, SessionDep
+
+
+class _UnechoedInputRoute(APIRoute):
+    """Leaves `input` out of validation errors: it can be the whole body, token included."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_without_echo(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as exc:
+                errors = [
+                    {key: value for key, value in error.items() if key != "input"}
+                    for error in exc.errors()
+                ]
+                raise RequestValidationError(errors) from None
+
+        return handle_without_echo
+
+
+router = APIRouter(
+    prefix="/whatsapp-numbers", tags=["whatsapp numbers"], route_class=_UnechoedInputRoute
+)
+
+
+@router.post("", status_code=201)
+async def create_number(
+    body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep
+) -> WhatsAppNumberRead:
+    return WhatsAppNumberRead.model_validate(await service.create_number(session, org_id, body))
+
+
+@router.get("")
+async def list_numbers(org_id: OrgIdDep, session: SessionDep) -> WhatsAppNumberList:
+    numbers = await service.list_numbers(session, org_id)
+    return WhatsAppNumberList(items=[WhatsAppNumberRead.model_validate(n) for n in numbers])
+
+
+@router.get("/{number_id}")
+async def get_number(
+    number_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
+) -> WhatsAppNumberRead:
+    return WhatsAppNumberRead.model_validate(await service.get_number(session, org_id, number_id))
+
+
+@router.patch("/{number_id}")
+async def update_number(
+    number_id: uuid.UUID, body: WhatsAppNumberUpdate, org_id: OrgIdDep, session: SessionDep
+) -> WhatsAppNumberRead:
+    number = await service.update_number(session, org_id, number_id, body)
+    return WhatsAppNumberRead.model_validate(number)
+
+
+@router.delete("/{number_id}", status_code=204)
+async def delete_number(number_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> None:
+    await service.delete_number(session, org_id, number_id)

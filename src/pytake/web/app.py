@@ -1,0 +1,44 @@
+"""Builds the FastAPI application around a runtime."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from pytake import __version__
+from pytake.bootstrap import Runtime
+from pytake.core.settings import get_settings
+from pytake.web.api import campaigns, contacts, health, numbers
+from pytake.web.errors import install_error_handlers
+
+
+def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
+    """The app; with `manage_runtime` it starts and stops the runtime with the server."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = FastAPI(
+        title="PyTake",
+        version=__version__,
+        summary="WhatsApp campaign execution engine",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (numbers, contacts, campaigns):
+        app.include_router(module.router, prefix="/api/v1")
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings of this process's environment (uvicorn's factory)."""
+    return create_app(Runtime(get_settings()))

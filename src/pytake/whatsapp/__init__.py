@@ -1,0 +1,1 @@
+"""Everything Meta-specific: Cloud API client, error table, webhook parsing, simulator."""

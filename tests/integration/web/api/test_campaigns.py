@@ -1,0 +1,261 @@
+"""The campaigns API: validation bounds, lifecycle moves, tenant isolation (both databases)."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+NUMBER = {
+    "phone_number_id": "106540352242922",
+    "display_phone_number": "15550783881",
+    "access_token": "secret-token",
+}
+TEMPLATE = {"name": "promo", "language": "pt_BR", "components": []}
+
+
+@pytest.fixture
+async def draft(api: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, Any]:
+    number = (await api.post("/api/v1/whatsapp-numbers", json=NUMBER, headers=auth)).json()
+    contact = {"name": "Ana", "phone": "+55 11 99999-0001", "tags": ["vip"]}
+    assert (await api.post("/api/v1/contacts", json=contact, headers=auth)).status_code == 201
+    body = {
+        "name": "Promo",
+        "whatsapp_number_id": number["id"],
+        "template": TEMPLATE,
+        "contact_tags": ["vip"],
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def test_new_campaign_is_draft_with_its_audience_counted_when_created(
+    draft: dict[str, Any],
+) -> None:
+    assert draft["status"] == "draft"
+    assert draft["total_contacts"] == 1
+    assert (draft["retry_max_attempts"], draft["retry_base_delay"], draft["retry_max_delay"]) == (
+        3,
+        60,
+        3600,
+    )
+    assert draft["progress"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("retry_max_attempts", 0),
+        ("retry_max_attempts", 11),
+        ("retry_base_delay", 9),
+        ("retry_base_delay", 601),
+        ("retry_max_delay", 59),
+        ("retry_max_delay", 7201),
+    ],
+)
+async def test_retry_field_is_refused_when_outside_its_bounds(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], field: str, value: int
+) -> None:
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": TEMPLATE,
+        "contact_tags": ["vip"],
+        field: value,
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 422
+    assert field in str(answer.json()["detail"][0]["loc"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("retry_max_attempts", 1),
+        ("retry_max_attempts", 10),
+        ("retry_base_delay", 10),
+        ("retry_base_delay", 600),
+        ("retry_max_delay", 600),
+        ("retry_max_delay", 7200),
+    ],
+)
+async def test_retry_field_is_accepted_when_on_its_bounds(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], field: str, value: int
+) -> None:
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": TEMPLATE,
+        "contact_tags": ["vip"],
+        field: value,
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 201, answer.text
+
+
+async def test_max_delay_below_base_delay_is_refused_when_creating(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": TEMPLATE,
+        "contact_tags": ["vip"],
+        "retry_base_delay": 600,
+        "retry_max_delay": 300,
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 422
+    assert "retry_max_delay must be >= retry_base_delay" in answer.text
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        {},
+        {"contact_tags": ["nobody-has-this"]},
+        {"contact_ids": ["00000000-0000-0000-0000-000000000001"]},
+    ],
+)
+async def test_empty_audience_is_refused_when_creating(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], audience: dict[str, Any]
+) -> None:
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": TEMPLATE,
+        **audience,
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 422
+    assert "audience" in answer.text
+
+
+async def test_unknown_placeholder_is_refused_when_creating(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    template = {
+        "name": "promo",
+        "language": "pt_BR",
+        "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": "{{contact.email}}"}]}
+        ],
+    }
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": template,
+        "contact_tags": ["vip"],
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=auth)
+    assert answer.status_code == 422
+    assert "{{contact.email}}" in answer.text
+
+
+async def test_other_organizations_number_is_refused_when_creating(
+    api: httpx.AsyncClient, other_auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": TEMPLATE,
+        "contact_tags": ["vip"],
+    }
+    answer = await api.post("/api/v1/campaigns", json=body, headers=other_auth)
+    assert answer.status_code == 422
+    assert "whatsapp_number_id" in str(answer.json()["detail"][0]["loc"])
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [
+        ("GET", ""),
+        ("PATCH", ""),
+        ("DELETE", ""),
+        ("POST", "/start"),
+        ("POST", "/pause"),
+        ("POST", "/cancel"),
+        ("GET", "/retry-stats"),
+        ("GET", "/messages"),
+        ("GET", "/errors"),
+    ],
+)
+async def test_campaign_is_not_found_when_another_organization_asks(
+    api: httpx.AsyncClient,
+    other_auth: dict[str, str],
+    draft: dict[str, Any],
+    method: str,
+    suffix: str,
+) -> None:
+    kwargs: dict[str, Any] = {"json": {"name": "stolen"}} if method == "PATCH" else {}
+    answer = await api.request(
+        method, f"/api/v1/campaigns/{draft['id']}{suffix}", headers=other_auth, **kwargs
+    )
+    assert answer.status_code == 404
+
+
+async def test_campaign_list_holds_only_own_campaigns_when_two_organizations_exist(
+    api: httpx.AsyncClient, auth: dict[str, str], other_auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    mine = (await api.get("/api/v1/campaigns", headers=auth)).json()["items"]
+    theirs = (await api.get("/api/v1/campaigns", headers=other_auth)).json()["items"]
+    assert [c["id"] for c in mine] == [draft["id"]]
+    assert theirs == []
+
+
+async def test_requests_are_refused_when_key_is_missing_or_wrong(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/api/v1/campaigns")).status_code == 401
+    wrong = {"Authorization": "Bearer ptk_not-a-key"}
+    assert (await api.get("/api/v1/campaigns", headers=wrong)).status_code == 401
+
+
+@pytest.mark.parametrize("move", ["pause", "resume", "retry-failed"])
+async def test_move_is_a_conflict_when_campaign_is_draft(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], move: str
+) -> None:
+    answer = await api.post(f"/api/v1/campaigns/{draft['id']}/{move}", headers=auth)
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == f"cannot {move} a campaign in status draft"
+
+
+async def test_cancelled_campaign_refuses_every_move_but_delete_when_cancelled(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    path = f"/api/v1/campaigns/{draft['id']}"
+    assert (await api.post(f"{path}/cancel", headers=auth)).json()["status"] == "cancelled"
+    for move in ("start", "pause", "resume", "cancel"):
+        assert (await api.post(f"{path}/{move}", headers=auth)).status_code == 409
+    assert (await api.patch(path, json={"name": "y"}, headers=auth)).status_code == 409
+    assert (await api.delete(path, headers=auth)).status_code == 204
+    assert (await api.get(path, headers=auth)).status_code == 404
+
+
+async def test_patch_changes_a_draft_and_is_refused_once_started(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    path = f"/api/v1/campaigns/{draft['id']}"
+    changed = await api.patch(path, json={"name": "Renamed", "retry_base_delay": 30}, headers=auth)
+    assert (changed.json()["name"], changed.json()["retry_base_delay"]) == ("Renamed", 30)
+    started = await api.post(f"{path}/start", headers=auth)
+    assert started.json()["status"] == "running"
+    refused = await api.patch(path, json={"name": "Again"}, headers=auth)
+    assert refused.status_code == 409
+    assert (await api.delete(path, headers=auth)).status_code == 409
+
+
+async def test_opted_out_contact_is_skipped_when_campaign_starts(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    contact = {"name": "Bia", "phone": "+55 11 99999-0002", "tags": ["vip"]}
+    created = (await api.post("/api/v1/contacts", json=contact, headers=auth)).json()
+    await api.patch(f"/api/v1/contacts/{created['id']}", json={"opted_out": True}, headers=auth)
+    await api.post(f"/api/v1/campaigns/{draft['id']}/start", headers=auth)
+    stats = (await api.get(f"/api/v1/campaigns/{draft['id']}/retry-stats", headers=auth)).json()
+    assert stats["total_contacts"] == 2
+    assert (stats["statuses"]["skipped"], stats["statuses"]["pending"]) == (1, 1)
+    record = (
+        await api.get(f"/api/v1/campaigns/{draft['id']}/messages/{created['id']}", headers=auth)
+    ).json()
+    assert record["status"] == "skipped"

@@ -1,0 +1,192 @@
+"""`/api/v1/whatsapp-numbers` through the app, on SQLite and PostgreSQL."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+TOKEN = "EAAG-very-secret-token-42"
+URL = "/api/v1/whatsapp-numbers"
+
+
+def number_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "phone_number_id": "106540352242922",
+        "display_phone_number": "+55 11 4000-0000",
+        "access_token": TOKEN,
+        **overrides,
+    }
+
+
+async def create_number(api: httpx.AsyncClient, auth: dict[str, str], **overrides: Any) -> Any:
+    response = await api.post(URL, json=number_body(**overrides), headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_created_with_defaults_when_only_required_fields_are_sent(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(api, auth)
+    assert number["phone_number_id"] == "106540352242922"
+    assert number["display_phone_number"] == "+55 11 4000-0000"
+    assert number["throughput_mps"] == 80
+    assert number["messaging_limit_24h"] == 1000
+    assert number["api_base_url"] is None
+    assert {"id", "created_at", "updated_at"} <= number.keys()
+
+
+async def test_token_is_in_no_response_when_the_number_is_created_read_listed_and_patched(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    created = await api.post(URL, json=number_body(), headers=auth)
+    number_url = f"{URL}/{created.json()['id']}"
+    responses = [
+        created,
+        await api.get(number_url, headers=auth),
+        await api.get(URL, headers=auth),
+        await api.patch(number_url, json={"throughput_mps": 10}, headers=auth),
+        await api.patch(number_url, json={"access_token": TOKEN + "-rotated"}, headers=auth),
+    ]
+    for response in responses:
+        assert response.status_code in (200, 201), response.text
+        assert TOKEN not in response.text
+        assert "access_token" not in response.text
+
+
+async def test_token_is_not_echoed_when_the_body_is_invalid(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    body = number_body()
+    del body["phone_number_id"]
+    response = await api.post(URL, json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "phone_number_id"]
+    assert TOKEN not in response.text
+
+
+async def test_all_fields_are_stored_when_given(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(
+        api,
+        auth,
+        throughput_mps=1000,
+        messaging_limit_24h=None,
+        api_base_url="http://127.0.0.1:9000/v23.0/",
+    )
+    fetched = (await api.get(f"{URL}/{number['id']}", headers=auth)).json()
+    assert fetched["throughput_mps"] == 1000
+    assert fetched["messaging_limit_24h"] is None
+    assert fetched["api_base_url"] == "http://127.0.0.1:9000/v23.0"
+
+
+async def test_listed_in_creation_order_when_there_are_several(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    first = await create_number(api, auth, phone_number_id="1")
+    second = await create_number(api, auth, phone_number_id="2")
+    listed = (await api.get(URL, headers=auth)).json()["items"]
+    assert [number["id"] for number in listed] == [first["id"], second["id"]]
+
+
+async def test_only_sent_fields_change_when_patched(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(api, auth)
+    response = await api.patch(
+        f"{URL}/{number['id']}",
+        json={"throughput_mps": 250, "messaging_limit_24h": None},
+        headers=auth,
+    )
+    assert response.status_code == 200
+    patched = response.json()
+    assert (patched["throughput_mps"], patched["messaging_limit_24h"]) == (250, None)
+    assert patched["display_phone_number"] == number["display_phone_number"]
+
+
+async def test_422_when_a_required_field_is_patched_to_null(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(api, auth)
+    response = await api.patch(f"{URL}/{number['id']}", json={"throughput_mps": None}, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "throughput_mps"]
+
+
+async def test_gone_when_deleted(api: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    number = await create_number(api, auth)
+    assert (await api.delete(f"{URL}/{number['id']}", headers=auth)).status_code == 204
+    assert (await api.get(f"{URL}/{number['id']}", headers=auth)).status_code == 404
+    assert (await api.get(URL, headers=auth)).json()["items"] == []
+
+
+async def test_409_when_the_phone_number_id_is_registered_twice(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await create_number(api, auth)
+    response = await api.post(URL, json=number_body(), headers=auth)
+    assert response.status_code == 409
+    assert "already registered" in response.json()["detail"]
+
+
+async def test_409_when_patched_to_another_numbers_phone_number_id(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await create_number(api, auth, phone_number_id="1")
+    second = await create_number(api, auth, phone_number_id="2")
+    response = await api.patch(f"{URL}/{second['id']}", json={"phone_number_id": "1"}, headers=auth)
+    assert response.status_code == 409
+
+
+async def test_created_when_another_organization_has_the_same_phone_number_id(
+    api: httpx.AsyncClient, auth: dict[str, str], other_auth: dict[str, str]
+) -> None:
+    await create_number(api, auth)
+    await create_number(api, other_auth)
+
+
+async def test_404_when_the_number_belongs_to_another_organization(
+    api: httpx.AsyncClient, auth: dict[str, str], other_auth: dict[str, str]
+) -> None:
+    number_url = f"{URL}/{(await create_number(api, auth))['id']}"
+    assert (await api.get(number_url, headers=other_auth)).status_code == 404
+    patched = await api.patch(number_url, json={"throughput_mps": 1}, headers=other_auth)
+    assert patched.status_code == 404
+    assert (await api.delete(number_url, headers=other_auth)).status_code == 404
+    assert (await api.get(URL, headers=other_auth)).json()["items"] == []
+    assert (await api.get(number_url, headers=auth)).json()["throughput_mps"] == 80
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_401_when_no_api_key_is_sent(api: httpx.AsyncClient, method: str) -> None:
+    response = await api.request(method, URL, json=number_body())
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("throughput_mps", 0),
+        ("throughput_mps", 1001),
+        ("messaging_limit_24h", -1),
+        ("messaging_limit_24h", 0),
+        ("api_base_url", "ftp://example.com"),
+        ("api_base_url", "not a url"),
+        ("access_token", ""),
+        ("phone_number_id", ""),
+    ],
+)
+async def test_422_naming_the_field_when_a_value_is_out_of_bounds(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str, value: object
+) -> None:
+    response = await api.post(URL, json=number_body(**{field: value}), headers=auth)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+
+
+@pytest.mark.parametrize(("field", "value"), [("throughput_mps", 1), ("throughput_mps", 1000)])
+async def test_created_when_a_value_is_on_the_bound(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str, value: object
+) -> None:
+    assert (await create_number(api, auth, **{field: value}))[field] == value

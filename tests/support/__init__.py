@@ -1,0 +1,18 @@
+"""Test support shared by every layer: where the shared Cloud API material lives, skips."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("PYTAKE_REQUIRE_SERVICES") == "1"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+FIXTURES_DIR = SHARED_DIR / "whatsapp" / "fixtures"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skips a test whose service is absent, or fails it when services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (PYTAKE_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)

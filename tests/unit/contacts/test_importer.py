@@ -1,0 +1,163 @@
+"""CSV parsing of contact uploads: header, rows, errors, tags, attributes and duplicates."""
+
+import pytest
+
+from pytake.contacts.importer import (
+    MAX_CSV_BYTES,
+    ContactRow,
+    CsvFormatError,
+    RowError,
+    merge_duplicate_phones,
+    normalize_tags,
+    parse_contacts_csv,
+)
+
+
+def parse(text: str) -> tuple[list[ContactRow], list[RowError]]:
+    parsed = parse_contacts_csv(text.encode())
+    return parsed.rows, parsed.errors
+
+
+def test_row_with_normalized_phone_when_the_file_is_minimal() -> None:
+    rows, errors = parse("name,phone\nAna,+55 11 99999-9999\n")
+    assert rows == [ContactRow(row=2, name="Ana", phone="5511999999999")]
+    assert errors == []
+
+
+def test_header_is_read_when_the_file_starts_with_a_utf8_bom() -> None:
+    rows, _ = parse("\ufeffname,phone\nAna,5511999999999\n")
+    assert [row.name for row in rows] == ["Ana"]
+
+
+def test_columns_are_found_when_the_header_has_other_case_and_spaces() -> None:
+    rows, _ = parse(" Phone , NAME \n5511999999999,Ana\n")
+    assert rows[0].name == "Ana"
+    assert rows[0].phone == "5511999999999"
+
+
+def test_crlf_line_endings_are_read_when_the_file_comes_from_excel() -> None:
+    rows, errors = parse("name,phone\r\nAna,5511999999999\r\nBia,5511988887777\r\n")
+    assert [row.row for row in rows] == [2, 3]
+    assert errors == []
+
+
+def test_format_error_when_the_phone_column_is_missing() -> None:
+    with pytest.raises(CsvFormatError, match=r"name and phone \(missing: phone\)"):
+        parse("name,mobile\nAna,5511999999999\n")
+
+
+def test_format_error_when_the_file_is_empty() -> None:
+    with pytest.raises(CsvFormatError, match="empty"):
+        parse("")
+
+
+def test_format_error_when_the_header_repeats_a_column() -> None:
+    with pytest.raises(CsvFormatError, match="repeats the column 'city'"):
+        parse("name,phone,city,City\n")
+
+
+def test_format_error_when_the_file_is_not_utf8() -> None:
+    with pytest.raises(CsvFormatError, match="not UTF-8"):
+        parse_contacts_csv("name,phone\nJoão,5511999999999\n".encode("latin-1"))
+
+
+def test_format_error_when_the_file_is_larger_than_the_limit() -> None:
+    with pytest.raises(CsvFormatError, match="larger than 20 MB"):
+        parse_contacts_csv(b"x" * (MAX_CSV_BYTES + 1))
+
+
+def test_row_errors_by_line_number_when_some_rows_are_bad() -> None:
+    rows, errors = parse(
+        "name,phone\nAna,5511999999999\nBia,12\n,5511988887777\nCaio,5511977776666\n"
+    )
+    assert [row.row for row in rows] == [2, 5]
+    assert errors == [
+        RowError(3, "invalid phone number: '12'"),
+        RowError(4, "missing name"),
+    ]
+
+
+def test_row_error_when_a_row_has_more_fields_than_the_header() -> None:
+    _, errors = parse("name,phone\nAna,5511999999999,extra\n")
+    assert errors == [RowError(2, "3 fields, but the header has 2")]
+
+
+def test_missing_trailing_cells_are_blank_when_a_row_is_short() -> None:
+    rows, errors = parse("name,phone,city\nAna,5511999999999\n")
+    assert errors == []
+    assert rows[0].attributes == {}
+
+
+def test_row_error_when_the_name_is_too_long() -> None:
+    _, errors = parse(f"name,phone\n{'a' * 201},5511999999999\n")
+    assert errors == [RowError(2, "name longer than 200 characters")]
+
+
+def test_line_numbers_count_blank_lines_when_the_file_has_them() -> None:
+    rows, errors = parse("name,phone\n\nAna,5511999999999\n,,\nBia,12\n")
+    assert [row.row for row in rows] == [3]
+    assert errors == [RowError(5, "invalid phone number: '12'")]
+
+
+def test_row_number_is_the_first_line_when_a_quoted_cell_spans_lines() -> None:
+    rows, errors = parse('name,phone,note\nAna,5511999999999,"two\nlines"\nBia,12,x\n')
+    assert rows[0].attributes == {"note": "two\nlines"}
+    assert errors == [RowError(4, "invalid phone number: '12'")]
+
+
+def test_other_columns_become_string_attributes_when_present() -> None:
+    rows, _ = parse("name,phone,City,plan,\nAna,5511999999999, São Paulo ,,ignored\n")
+    assert rows[0].attributes == {"City": "São Paulo"}
+
+
+def test_tags_are_split_trimmed_and_unique_when_separated_by_semicolons() -> None:
+    rows, _ = parse("name,phone,tags\nAna,5511999999999, vip ; new;;vip\n")
+    assert rows[0].tags == ["new", "vip"]
+    assert rows[0].attributes == {}
+
+
+def test_row_error_when_a_tag_is_too_long() -> None:
+    _, errors = parse(f"name,phone,tags\nAna,5511999999999,{'t' * 101}\n")
+    assert errors[0].row == 2
+    assert errors[0].error.startswith("tag longer than 100 characters")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("true", True), ("YES", True), ("1", True), ("false", False), ("no", False), ("0", False)],
+)
+def test_opted_out_is_read_when_the_column_holds_a_flag(cell: str, expected: bool) -> None:
+    rows, _ = parse(f"name,phone,opted_out\nAna,5511999999999,{cell}\n")
+    assert rows[0].opted_out is expected
+
+
+def test_opted_out_is_unknown_when_the_cell_is_blank() -> None:
+    rows, _ = parse("name,phone,opted_out\nAna,5511999999999,\n")
+    assert rows[0].opted_out is None
+
+
+def test_row_error_when_opted_out_is_not_a_flag() -> None:
+    _, errors = parse("name,phone,opted_out\nAna,5511999999999,maybe\n")
+    assert errors == [
+        RowError(2, "invalid opted_out value: 'maybe' (use true/false, 1/0 or yes/no)")
+    ]
+
+
+def test_both_rows_are_kept_when_a_phone_repeats_in_the_file() -> None:
+    rows, errors = parse("name,phone\nAna,5511999999999\nAna B,+55 11 99999-9999\n")
+    assert errors == []
+    assert len(rows) == 2
+
+
+def test_last_values_win_and_sets_add_up_when_duplicates_are_merged() -> None:
+    first = ContactRow(1, "Ana", "5511999999999", {"a": "1", "b": "1"}, ["x"], True)
+    other = ContactRow(2, "Bia", "5511988887777")
+    last = ContactRow(3, "Ana B", "5511999999999", {"b": "2"}, ["y"], None)
+    assert merge_duplicate_phones([first, other, last]) == [
+        ContactRow(3, "Ana B", "5511999999999", {"a": "1", "b": "2"}, ["x", "y"], True),
+        other,
+    ]
+
+
+def test_tags_are_sorted_without_blanks_when_normalized() -> None:
+    assert normalize_tags(["b", " a ", "", "b"]) == ["a", "b"]
