@@ -10,6 +10,8 @@ from pytake.core.clock import OffsetClock
 from pytake.core.settings import Settings
 from pytake.organizations.service import create_api_key, get_or_create_organization
 from pytake.web.app import create_app
+from pytake.whatsapp.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from support.scenario import Scenario
 
 
 @pytest.fixture
@@ -65,3 +67,27 @@ async def auth(runtime: Runtime) -> dict[str, str]:
 async def other_auth(runtime: Runtime) -> dict[str, str]:
     """Headers carrying a key of another organization, "globex"."""
     return {"Authorization": f"Bearer {await new_api_key(runtime, 'globex')}"}
+
+
+@pytest.fixture
+def simulator_config() -> SimulatorConfig:
+    """Tests override this to make the simulator misbehave."""
+    return SimulatorConfig(port=0, seed=1)
+
+
+@pytest.fixture
+async def simulator(simulator_config: SimulatorConfig) -> AsyncIterator[RunningSimulator]:
+    async with running_simulator(simulator_config) as running:
+        yield running
+
+
+@pytest.fixture
+def scenario(api: httpx.AsyncClient, auth: dict[str, str], simulator: RunningSimulator) -> Scenario:
+    return Scenario(api, auth, simulator)
+
+
+@pytest.fixture
+async def engine(runtime: Runtime) -> Runtime:
+    """The runtime with its in-process engine running (the runtime fixture stops it)."""
+    await runtime.start()
+    return runtime

@@ -123,7 +123,7 @@ class Attempt(Base):
     __tablename__ = "attempt"
     __table_args__ = (
         Index("ix_attempt_message", "message_id", "attempt_number"),
-        Index("ix_attempt_campaign_errors", "campaign_id", "success", "id"),
+        Index("ix_attempt_campaign_errors", "campaign_id", "success", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,14 +90,16 @@ def _error_record(attempt: Attempt, message: Message) -> ErrorRecord:
 async def error_page(
     session: AsyncSession, campaign: Campaign, *, limit: int, cursor: str | None
 ) -> ErrorPage:
-    before_id = None
+    before = None
     if cursor is not None:
-        (raw,) = decode_cursor(cursor, parts=1)
-        if not raw.isdigit():
-            raise InvalidInputError("invalid cursor", field="cursor", location="query")
-        before_id = int(raw)
-    rows = await repository.recent_errors(session, campaign.id, limit=limit, before_id=before_id)
-    next_cursor = encode_cursor(str(rows[-1][0].id)) if len(rows) == limit else None
+        created_at, attempt_id = decode_cursor(cursor, parts=2)
+        try:
+            before = (datetime.fromisoformat(created_at), int(attempt_id))
+        except ValueError:
+            raise InvalidInputError("invalid cursor", field="cursor", location="query") from None
+    rows = await repository.recent_errors(session, campaign.id, limit=limit, before=before)
+    last = rows[-1][0] if len(rows) == limit else None
+    next_cursor = encode_cursor(last.created_at.isoformat(), str(last.id)) if last else None
     return ErrorPage(items=[_error_record(a, m) for a, m in rows], next_cursor=next_cursor)
 
 

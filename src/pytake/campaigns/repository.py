@@ -106,16 +106,26 @@ async def requeue_failed(
 
 
 async def recent_errors(
-    session: AsyncSession, campaign_id: uuid.UUID, *, limit: int, before_id: int | None = None
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    *,
+    limit: int,
+    before: tuple[datetime, int] | None = None,
 ) -> list[tuple[Attempt, Message]]:
+    """Failed attempts, newest first, keyset-paginated on (created_at, id)."""
     query = (
         select(Attempt, Message)
         .join(Message, Message.id == Attempt.message_id)
         .where(Attempt.campaign_id == campaign_id, Attempt.success.is_(False))
     )
-    if before_id is not None:
-        query = query.where(Attempt.id < before_id)
-    rows = await session.execute(query.order_by(Attempt.id.desc()).limit(limit))
+    if before is not None:
+        created_at, attempt_id = before
+        query = query.where(
+            (Attempt.created_at < created_at)
+            | and_(Attempt.created_at == created_at, Attempt.id < attempt_id)
+        )
+    query = query.order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+    rows = await session.execute(query)
     return [(attempt, message) for attempt, message in rows]
 
 

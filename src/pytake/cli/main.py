@@ -19,6 +19,8 @@ app = typer.Typer(
     help="PyTake: WhatsApp campaign execution engine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain usage errors: "Error: Invalid value for '--port': …", no box drawing.
+    rich_markup_mode=None,
 )
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")

@@ -11,7 +11,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"PYTAKE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            f"PYTAKE_{'_'.join(str(p) for p in error['loc']).upper()}: "
+            f"{error['msg'].removeprefix('Value error, ')}"
             for error in exc.errors()
         )
         typer.echo(f"Error: bad setting: {problems}", err=True)

@@ -184,6 +184,8 @@ class CampaignDispatcher:
         async with self.db.transaction() as session:
             await repository.record_outcomes(session, self.plan.campaign_id, outcomes)
             await repository.release_messages(session, released, now=self.clock.now())
+            if self.halted:
+                await repository.cancel_leftovers(session, self.plan.campaign_id)
             if self._halt_reason is not None:
                 await repository.pause_running_campaign(
                     session,

@@ -16,6 +16,7 @@ from pytake.campaigns.models import (
     MessageStatus,
     PauseReason,
 )
+from pytake.campaigns.repository import cancel_open_messages
 from pytake.numbers.models import WhatsAppNumber
 from pytake.sending.models import CampaignPlan, ClaimedMessage, Outcome
 from pytake.sending.retry_policy import RetryPolicy
@@ -192,6 +193,12 @@ async def release_messages(
             .values(status=MessageStatus.PENDING, lease_expires_at=None, next_attempt_at=now),
             [{"b_id": message_id} for message_id in message_ids],
         )
+
+
+async def cancel_leftovers(session: AsyncSession, campaign_id: uuid.UUID) -> None:
+    """Messages in flight when their campaign was cancelled end cancelled, not queued again."""
+    if await campaign_status(session, campaign_id) == CampaignStatus.CANCELLED:
+        await cancel_open_messages(session, campaign_id)
 
 
 async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int:

@@ -235,7 +235,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("attempt", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_attempt_campaign_errors", ["campaign_id", "success", "id"], unique=False
+            "ix_attempt_campaign_errors",
+            ["campaign_id", "success", "created_at", "id"],
+            unique=False,
         )
         batch_op.create_index("ix_attempt_message", ["message_id", "attempt_number"], unique=False)
 
