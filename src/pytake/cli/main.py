@@ -27,6 +27,14 @@ app.add_typer(apikey_app, name="apikey")
 app.command("simulator", help="Run the local WhatsApp Cloud API simulator.")(simulator)
 
 
+async def _migrate(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -35,13 +43,9 @@ def serve(
     """Apply migrations, then serve the API, webhooks, WebSocket, dashboard (and the engine)."""
     settings = load_settings()
     configure_logging(settings.log_level)
-    db = Database(settings.database_url)
 
     async def run() -> None:
-        try:
-            await migrate(db)
-        finally:
-            await db.dispose()
+        await _migrate(settings.database_url)
         typer.echo(f"PyTake serving on http://{host}:{port} (executor: {settings.executor})")
         await uvicorn.Server(api_server_config(host, port)).serve()
 
@@ -51,16 +55,7 @@ def serve(
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema up to date (`alembic upgrade head`)."""
-    settings = load_settings()
-    db = Database(settings.database_url)
-
-    async def run() -> None:
-        try:
-            await migrate(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(run())
+    asyncio.run(_migrate(load_settings().database_url))
     typer.echo("database is up to date")
 
 
