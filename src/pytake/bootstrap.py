@@ -11,6 +11,7 @@ from pytake.core.db import Database
 from pytake.core.settings import Settings
 from pytake.sending.engine import Engine, EngineConfig
 from pytake.sending.ports import MessageSender
+from pytake.sending.progress import LocalProgressBus
 from pytake.whatsapp.client import CloudApiClient
 
 
@@ -51,10 +52,15 @@ class Runtime:
             connect_timeout_seconds=settings.http_connect_timeout_seconds,
             max_connections=settings.send_concurrency,
         )
+        self.progress = LocalProgressBus()
         self.engine: Engine | None = None
         if settings.executor == "inprocess":
             self.engine = Engine(
-                db=self.db, sender=self.sender, clock=self.clock, config=engine_config(settings)
+                db=self.db,
+                sender=self.sender,
+                clock=self.clock,
+                config=engine_config(settings),
+                progress=self.progress,
             )
 
     async def start(self) -> None:
@@ -71,6 +77,7 @@ class Runtime:
         """Tells the engine a campaign's status changed, so it acts before its next send."""
         if self.engine is not None:
             self.engine.campaign_changed(campaign_id, status)
+        self.progress.campaign_changed(campaign_id)
 
 
 def engine_config(settings: Settings) -> EngineConfig:

@@ -19,9 +19,15 @@ from pytake.campaigns.template import MissingVariableError, TemplateContact, ren
 from pytake.core.clock import Clock
 from pytake.core.db import Database
 from pytake.sending import repository
-from pytake.sending.models import CampaignPlan, ClaimedMessage, Outcome
 from pytake.sending.outcomes import failure_outcome, outcome_of
-from pytake.sending.ports import ErrorClass, MessageSender, SendError, SendRequest
+from pytake.sending.ports import (
+    ErrorClass,
+    MessageSender,
+    ProgressPublisher,
+    SendError,
+    SendRequest,
+)
+from pytake.sending.values import CampaignPlan, ClaimedMessage, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +62,12 @@ class CampaignDispatcher:
         clock: Clock,
         config: DispatchConfig,
         send_slots: asyncio.Semaphore,
+        progress: ProgressPublisher,
         on_flush: FlushObserver | None = None,
     ) -> None:
         self.plan, self.db, self.sender, self.clock = plan, db, sender, clock
         self.config, self.send_slots = config, send_slots
+        self.progress = progress
         self.on_flush = on_flush
         self.halted = False
         self._next_claim_at = 0.0
@@ -202,6 +210,7 @@ class CampaignDispatcher:
             self._halt_reason = None
         if outcomes and self.on_flush is not None:
             self.on_flush(len(outcomes), time.perf_counter() - started)
+        self.progress.campaign_changed(self.plan.campaign_id)
 
     async def _finish_if_done(self) -> bool:
         async with self.db.transaction() as session:
@@ -210,4 +219,5 @@ class CampaignDispatcher:
             )
         if done:
             logger.info("campaign %s completed", self.plan.campaign_id)
+            self.progress.campaign_changed(self.plan.campaign_id)
         return done

@@ -16,7 +16,7 @@ from pytake.core.clock import Clock
 from pytake.core.db import Database
 from pytake.sending import repository
 from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig, FlushObserver
-from pytake.sending.ports import MessageSender
+from pytake.sending.ports import MessageSender, ProgressPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,11 @@ class Engine:
         sender: MessageSender,
         clock: Clock,
         config: EngineConfig,
+        progress: ProgressPublisher,
         on_flush: FlushObserver | None = None,
     ) -> None:
         self.db, self.sender, self.clock, self.config = db, sender, clock, config
+        self.progress = progress
         self.on_flush = on_flush
         self._dispatchers: dict[uuid.UUID, tuple[CampaignDispatcher, asyncio.Task[None]]] = {}
         self._wake = asyncio.Event()
@@ -111,6 +113,7 @@ class Engine:
                     reason=PauseReason.ACCOUNT,
                     detail="the campaign's WhatsApp number was deleted",
                 )
+                self.progress.campaign_changed(campaign_id)
                 return
         dispatcher = CampaignDispatcher(
             plan,
@@ -124,6 +127,7 @@ class Engine:
                 default_api_base_url=self.config.default_api_base_url,
             ),
             send_slots=self._slots,
+            progress=self.progress,
             on_flush=self.on_flush,
         )
         task = asyncio.create_task(dispatcher.run(), name=f"pytake-campaign-{campaign_id}")

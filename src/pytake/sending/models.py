@@ -1,51 +1,22 @@
-"""The engine's own value objects: what a claim hands out and what a send leaves behind."""
+"""ORM model of received Cloud API webhooks, stored raw before they are applied."""
 
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from pytake.sending.retry_policy import RetryPolicy
+from sqlalchemy import Index, Integer, LargeBinary, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-@dataclass(frozen=True, slots=True)
-class CampaignPlan:
-    """Everything needed to send a running campaign's messages."""
-
-    campaign_id: uuid.UUID
-    status: str
-    template_name: str
-    language: str
-    components: list[dict[str, Any]]
-    policy: RetryPolicy
-    phone_number_id: str
-    access_token: str = field(repr=False)
-    api_base_url: str | None
+from pytake.core.db import Base, BigId, UTCDateTime, utcnow
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedMessage:
-    id: uuid.UUID
-    contact_name: str
-    contact_phone: str
-    contact_attributes: dict[str, Any]
-    attempt_count: int
-    retries_used: int
+class WebhookEvent(Base):
+    """One signed webhook body exactly as Meta sent it; `processed_at` is set once applied."""
 
+    __tablename__ = "webhook_event"
+    __table_args__ = (Index("ix_webhook_event_unprocessed", "processed_at", "id"),)
 
-@dataclass(slots=True)
-class Outcome:
-    """The new state of one message after one attempt, and the attempt row to write."""
-
-    message_id: uuid.UUID
-    attempt_number: int
-    attempted_at: datetime
-    status: str
-    retries_used: int
-    success: bool
-    wamid: str | None = None
-    next_attempt_at: datetime | None = None
-    error_message: str | None = None
-    error_code: int | None = None
-    error_class: str | None = None
-    duration_ms: int = 0
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status_count: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

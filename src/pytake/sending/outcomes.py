@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from pytake.campaigns.models import MessageStatus
-from pytake.sending.models import ClaimedMessage, Outcome
 from pytake.sending.ports import SendError, SendResult
 from pytake.sending.retry_policy import RetryPolicy, Verdict, decide_after_failure, due_at
+from pytake.sending.values import ClaimedMessage, Outcome
 
 
 def outcome_of(

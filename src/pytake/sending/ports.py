@@ -56,3 +56,9 @@ class MessageSender(Protocol):
     async def send(self, request: SendRequest) -> SendResult: ...
 
     async def close(self) -> None: ...
+
+
+class ProgressPublisher(Protocol):
+    """Told, without waiting, whenever a campaign's figures or status may have changed."""
+
+    def campaign_changed(self, campaign_id: uuid.UUID) -> None: ...

@@ -18,8 +18,8 @@ from pytake.campaigns.models import (
 )
 from pytake.campaigns.repository import cancel_open_messages
 from pytake.numbers.models import WhatsAppNumber
-from pytake.sending.models import CampaignPlan, ClaimedMessage, Outcome
 from pytake.sending.retry_policy import RetryPolicy
+from pytake.sending.values import CampaignPlan, ClaimedMessage, Outcome
 
 _message = cast(Table, Message.__table__)
 _OPEN = (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.RETRYING)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pytake.sending.models import ClaimedMessage
+from pytake.sending.values import ClaimedMessage
 from pytake.sending.outcomes import outcome_of
 from pytake.sending.ports import ErrorClass, SendError, SendResult
 from pytake.sending.retry_policy import RetryPolicy
