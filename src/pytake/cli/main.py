@@ -7,6 +7,7 @@ import uvicorn
 from rich.console import Console
 
 from pytake.bootstrap import migrate
+from pytake.cli.bench import bench_app
 from pytake.cli.demo import DemoOptions, run_demo
 from pytake.cli.processes import api_server_config
 from pytake.cli.settings import load_settings
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(bench_app, name="bench")
 app.command("simulator", help="Run the local WhatsApp Cloud API simulator.")(simulator)
 
 

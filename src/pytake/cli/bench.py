@@ -1,0 +1,100 @@
+"""`pytake bench`: measures the engine against the simulator (API.md's CLI table)."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from pytake.cli.benchmarks.errors import BenchError
+from pytake.cli.benchmarks.report import render_report, report_json
+from pytake.cli.benchmarks.run import BenchOptions, bench_settings, run_engine_bench
+from pytake.cli.benchmarks.webhooks import webhooks
+
+bench_app = typer.Typer(help="Benchmarks against the local Cloud API simulator.")
+
+MAX_CONTACTS = 1_000_000
+
+
+def _contacts(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_CONTACTS:
+        raise typer.BadParameter(f"must be between 1 and {MAX_CONTACTS:,}, got {value}")
+    return value
+
+
+def _rate(value: float) -> float:
+    if not 0.0 <= value < 1.0:
+        raise typer.BadParameter(f"must be at least 0 and below 1, got {value}")
+    return value
+
+
+def _seconds(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"must be above 0, got {value}")
+    return value
+
+
+def _json_path(value: Path | None) -> Path | None:
+    # Checked up front: a run can take minutes, and its figures would be lost at the end.
+    if value is not None and not value.parent.is_dir():
+        raise typer.BadParameter(f"the directory {value.parent} does not exist")
+    return value
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            bench_settings(value)
+        except ValidationError as exc:
+            raise typer.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    return value
+
+
+@bench_app.command("engine")
+def engine(
+    contacts: Annotated[
+        int, typer.Option(callback=_contacts, help="Contacts in the campaign.")
+    ] = 20_000,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", callback=_json_path, help="Also write the figures as JSON to this file."
+        ),
+    ] = None,
+    transient_rate: Annotated[
+        float, typer.Option(callback=_rate, help="Chance a send fails for a passing reason (0..1).")
+    ] = 0.05,
+    baseline_contacts: Annotated[
+        int | None,
+        typer.Option(
+            callback=_contacts, help="Contacts the naive baseline sends at most (default: all)."
+        ),
+    ] = None,
+    baseline_seconds: Annotated[
+        float, typer.Option(callback=_seconds, help="Seconds the naive baseline runs at most.")
+    ] = 60.0,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            callback=_database_url, help="Database (default: fresh SQLite in a temp dir)."
+        ),
+    ] = None,
+) -> None:
+    """Engine messages/s, write cost per attempt and peak memory, vs the naive design."""
+    options = BenchOptions(
+        contacts, transient_rate, baseline_contacts or contacts, baseline_seconds, database_url
+    )
+    try:
+        report = asyncio.run(run_engine_bench(options))
+    except BenchError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    render_report(report, Console())
+    if json_path is not None:
+        json_path.write_text(json.dumps(report_json(report), indent=2) + "\n")
+
+
+bench_app.command("webhooks")(webhooks)
