@@ -9,10 +9,13 @@ from sqlalchemy.engine import Connection
 from pytake.core.clock import Clock, SystemClock
 from pytake.core.db import Database
 from pytake.core.settings import Settings
+from pytake.sending.breaker import BreakerSettings
 from pytake.sending.engine import Engine, EngineConfig
 from pytake.sending.ports import MessageSender
 from pytake.sending.progress import LocalProgressBus
+from pytake.sending.rate_limiter import LocalRateLimiter
 from pytake.whatsapp.client import CloudApiClient
+from pytake.whatsapp.receiver import WebhookReceiver
 
 
 def _alembic_config(database_url: str) -> Config:
@@ -53,6 +56,13 @@ class Runtime:
             max_connections=settings.send_concurrency,
         )
         self.progress = LocalProgressBus()
+        secret = settings.whatsapp_app_secret
+        self.webhooks = WebhookReceiver(
+            self.db,
+            app_secret=secret.get_secret_value() if secret else None,
+            clock=self.clock,
+            progress=self.progress,
+        )
         self.engine: Engine | None = None
         if settings.executor == "inprocess":
             self.engine = Engine(
@@ -60,14 +70,17 @@ class Runtime:
                 sender=self.sender,
                 clock=self.clock,
                 config=engine_config(settings),
+                limiter=LocalRateLimiter(),
                 progress=self.progress,
             )
 
     async def start(self) -> None:
+        await self.webhooks.start()
         if self.engine is not None:
             await self.engine.start()
 
     async def stop(self) -> None:
+        await self.webhooks.stop()
         if self.engine is not None:
             await self.engine.stop()
         await self.sender.close()
@@ -86,5 +99,12 @@ def engine_config(settings: Settings) -> EngineConfig:
         concurrency=settings.send_concurrency,
         poll_interval_seconds=settings.dispatch_interval_seconds,
         lease_seconds=settings.lease_seconds,
+        reconcile_grace_seconds=settings.reconcile_grace_seconds,
+        schedule_late_after_seconds=settings.schedule_late_after_seconds,
+        breaker=BreakerSettings(
+            window=settings.breaker_window,
+            threshold=settings.breaker_threshold,
+            min_attempts=settings.breaker_min_attempts,
+        ),
         default_api_base_url=settings.whatsapp_api_base_url,
     )

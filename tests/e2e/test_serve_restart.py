@@ -31,6 +31,7 @@ async def _prepare(api: httpx.AsyncClient, simulator_url: str) -> str:
             "access_token": "sim-token",
             "api_base_url": f"{simulator_url}/v23.0",
             "throughput_mps": 1000,
+            "messaging_limit_24h": None,
         },
     )
     contacts = [

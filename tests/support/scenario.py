@@ -50,12 +50,13 @@ class Scenario:
         assert answer.status_code == expect, answer.text
         return answer.json() if answer.content else None
 
-    async def number(self) -> str:
+    async def number(self, **fields: Any) -> str:
         body = {
             "phone_number_id": "106540352242922",
             "display_phone_number": "15550783881",
             "access_token": "sim-token",
             "api_base_url": self.simulator.base_url,
+            **fields,
         }
         return str((await self.call("POST", "/whatsapp-numbers", 201, json=body))["id"])
 
@@ -86,9 +87,11 @@ class Scenario:
         }
         return dict(await self.call("POST", "/campaigns", 201, json=body))
 
-    async def started(self, count: int, **fields: Any) -> dict[str, Any]:
-        """A campaign over `count` new contacts, started."""
-        number_id = await self.number()
+    async def started(
+        self, count: int, *, number: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A campaign over `count` new contacts (on a new number with `number`), started."""
+        number_id = await self.number(**(number or {}))
         await self.contacts(count)
         campaign = await self.campaign(number_id, **fields)
         return dict(await self.call("POST", f"/campaigns/{campaign['id']}/start"))

@@ -92,6 +92,7 @@ class Message(Base):
         UniqueConstraint("campaign_id", "contact_id"),
         Index("ix_message_due", "campaign_id", "status", "next_attempt_at"),
         Index("ix_message_lease", "status", "lease_expires_at"),
+        Index("ix_message_sent", "campaign_id", "sent_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -106,6 +107,10 @@ class Message(Base):
     first_attempt_succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set by each claim; only the claimer holding it may record the outcome (a fence).
+    lease_token: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    # When the lease ran out without an outcome: webhooks get a grace period to show the send.
+    lease_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wamid: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -6,7 +6,9 @@ the retry statistics.
 """
 
 import asyncio
+import os
 import random
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from pytake.core.db import Database
 from pytake.core.settings import Settings
 from pytake.organizations.service import create_api_key, get_or_create_organization
 
+DEMO_PHONE_NUMBER_ID = "106540352242922"
 FIRST_NAMES = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabi", "Hugo", "Íris", "João"]
 
 
@@ -44,13 +47,16 @@ def _phones(count: int) -> list[str]:
     return [f"5511{970000000 + i}" for i in range(count)]
 
 
-def _simulator_options(options: DemoOptions, phones: list[str]) -> list[str]:
+def _simulator_options(options: DemoOptions, phones: list[str], app_secret: str) -> list[str]:
     chosen = random.Random(options.seed).sample(phones, int(len(phones) * options.two_retry_rate))
     rules = [arg for phone in chosen for arg in ("--rule", f"{phone}:131000:2")]
     return [
         "--transient-rate", str(options.transient_rate),
         "--permanent-rate", str(options.permanent_rate),
         "--seed", str(options.seed),
+        "--webhook-url", f"http://127.0.0.1:{options.port}/webhooks/meta",
+        "--app-secret", app_secret,
+        "--webhook-delay", "1.0",
         *rules,
     ]  # fmt: skip
 
@@ -69,8 +75,13 @@ async def _prepare_database(settings: Settings) -> str:
 
 async def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None:
     phones = _phones(options.contacts)
+    # The simulator signs its status webhooks with a secret made for this run; the API
+    # started below reads it from the environment like any deployment would.
+    app_secret = secrets.token_hex(16)
+    os.environ["PYTAKE_WHATSAPP_APP_SECRET"] = app_secret
     sim_port = free_port()
-    with simulator_process(sim_port, *_simulator_options(options, phones)) as sim_url:
+    simulator = _simulator_options(options, phones, app_secret)
+    with simulator_process(sim_port, *simulator) as sim_url:
         key = await _prepare_database(settings)
         await wait_until_answering(f"{sim_url}/_sim/health")
         async with serving(options.port) as api_url:
@@ -98,12 +109,11 @@ async def _launch(
         answer.raise_for_status()
         return answer.json()
 
-    number = await call("POST", "/whatsapp-numbers", {
-        "phone_number_id": "106540352242922", "display_phone_number": "15550783881",
-        "access_token": "sim-token", "api_base_url": sim_base_url, "throughput_mps": 1000,
-    })  # fmt: skip
+    number = await _demo_number(api, sim_base_url)
+    # A tag of this run's own, so a second run sends to exactly the contacts it generated.
+    run_tag = f"demo-{int(time.time())}"
     contacts = [
-        {"name": f"{FIRST_NAMES[i % 10]} {i}", "phone": phone, "tags": ["demo"],
+        {"name": f"{FIRST_NAMES[i % 10]} {i}", "phone": phone, "tags": ["demo", run_tag],
          "attributes": {"city": "São Paulo"}}
         for i, phone in enumerate(phones)
     ]  # fmt: skip
@@ -114,7 +124,7 @@ async def _launch(
             {"type": "body", "parameters": [
                 {"type": "text", "text": "{{contact.name}}"},
                 {"type": "text", "text": "{{contact.attributes.city}}"}]}]},
-        "contact_tags": ["demo"], "retry_max_attempts": options.retry_max_attempts,
+        "contact_tags": [run_tag], "retry_max_attempts": options.retry_max_attempts,
         "retry_base_delay": options.retry_base_delay, "retry_max_delay": options.retry_max_delay,
     })  # fmt: skip
     console.print(
@@ -125,7 +135,28 @@ async def _launch(
     return dict(await call("POST", f"/campaigns/{campaign['id']}/start", None))
 
 
+async def _demo_number(api: httpx.AsyncClient, sim_base_url: str) -> dict[str, Any]:
+    """The demo's number, pointed at this run's simulator (created on the first run)."""
+    settings = {"access_token": "sim-token", "api_base_url": sim_base_url,
+                "throughput_mps": 1000, "messaging_limit_24h": None}  # fmt: skip
+    numbers = (await api.get("/api/v1/whatsapp-numbers")).json()["items"]
+    existing = [n for n in numbers if n["phone_number_id"] == DEMO_PHONE_NUMBER_ID]
+    if existing:
+        answer = await api.patch(f"/api/v1/whatsapp-numbers/{existing[0]['id']}", json=settings)
+    else:
+        answer = await api.post("/api/v1/whatsapp-numbers", json={
+            "phone_number_id": DEMO_PHONE_NUMBER_ID, "display_phone_number": "15550783881",
+            **settings})  # fmt: skip
+    answer.raise_for_status()
+    return dict(answer.json())
+
+
+RECEIPTS_SETTLE_SECONDS = 3.0
+RECEIPTS_MAX_WAIT_SECONDS = 20.0
+
+
 async def _watch(api: httpx.AsyncClient, campaign_id: str, console: Console) -> None:
+    """Shows the campaign live until it ends and its delivery receipts have settled."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -136,22 +167,38 @@ async def _watch(api: httpx.AsyncClient, campaign_id: str, console: Console) -> 
     )
     task = progress.add_task("sending", total=100, counts="")
     started = time.monotonic()
-    recent: deque[tuple[float, int]] = deque(maxlen=12)
+    ended_at: float | None = None
+    recent: deque[tuple[float, int, int]] = deque(maxlen=12)
     with Live(progress, console=console, refresh_per_second=8):
         while True:
             campaign = (await api.get(f"/api/v1/campaigns/{campaign_id}")).json()
-            recent.append((time.monotonic(), campaign["messages_sent"]))
-            (then, sent_then), (now, sent_now) = recent[0], recent[-1]
-            rate = (sent_now - sent_then) / (now - then) if now > then else 0.0
-            counts = (
-                f"sent {campaign['messages_sent']}  retrying {campaign['messages_retrying']}  "
-                f"failed {campaign['messages_failed']}  {rate:,.0f} msg/s"
-            )
-            progress.update(task, completed=campaign["progress"], counts=counts)
+            now = time.monotonic()
+            receipts = campaign["messages_delivered"] + campaign["messages_read"]
+            recent.append((now, campaign["messages_sent"], receipts))
+            progress.update(task, completed=campaign["progress"], counts=_counts(campaign, recent))
             if campaign["status"] not in ("running", "scheduled"):
-                break
+                ended_at = ended_at or now
+                if _settled(recent, now - ended_at):
+                    break
             await asyncio.sleep(0.25)
-    console.print(f"Campaign {campaign['status']} in {time.monotonic() - started:.1f}s.")
+    console.print(f"Campaign {campaign['status']} in {(ended_at or now) - started:.1f}s.")
+
+
+def _counts(campaign: dict[str, Any], recent: deque[tuple[float, int, int]]) -> str:
+    (then, sent_then, _), (now, sent_now, _) = recent[0], recent[-1]
+    rate = (sent_now - sent_then) / (now - then) if now > then else 0.0
+    return (
+        f"sent {campaign['messages_sent']}  delivered {campaign['messages_delivered']}  "
+        f"read {campaign['messages_read']}  retrying {campaign['messages_retrying']}  "
+        f"failed {campaign['messages_failed']}  {rate:,.0f} msg/s"
+    )
+
+
+def _settled(recent: deque[tuple[float, int, int]], since_end: float) -> bool:
+    """Receipts stopped changing for a few seconds (or the wait has gone on long enough)."""
+    now, _, receipts = recent[-1]
+    quiet = all(r == receipts for t, _, r in recent if now - t <= RECEIPTS_SETTLE_SECONDS)
+    return (quiet and since_end >= RECEIPTS_SETTLE_SECONDS) or since_end > RECEIPTS_MAX_WAIT_SECONDS
 
 
 def _print_stats(stats: dict[str, Any], console: Console) -> None:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     dispatch_batch_size: int = Field(default=500, ge=1, le=10_000)
     dispatch_interval_seconds: float = Field(default=0.25, gt=0, le=60)
     lease_seconds: int = Field(default=120, ge=5, le=3600)
+    reconcile_grace_seconds: int = Field(default=60, ge=1, le=86_400)
+    breaker_window: int = Field(default=200, ge=10, le=100_000)
+    breaker_threshold: float = Field(default=0.5, gt=0, le=1)
+    breaker_min_attempts: int = Field(default=50, ge=1, le=100_000)
+    schedule_late_after_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -9,18 +9,23 @@ import contextlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import CampaignStatus, PauseReason
 from pytake.core.clock import Clock
 from pytake.core.db import Database
+from pytake.sending import control_repository as control
 from pytake.sending import repository
+from pytake.sending.breaker import BreakerSettings
 from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig, FlushObserver
-from pytake.sending.ports import MessageSender, ProgressPublisher
+from pytake.sending.ports import MessageSender, ProgressPublisher, RateLimiter
 
 logger = logging.getLogger(__name__)
 
-LEASE_SWEEP_SECONDS = 15.0
+LONGEST_LEASE_SWEEP_SECONDS = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +34,14 @@ class EngineConfig:
     concurrency: int = 128
     poll_interval_seconds: float = 0.25
     lease_seconds: int = 120
+    reconcile_grace_seconds: int = 60
+    schedule_late_after_seconds: int = 3600
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
     default_api_base_url: str = "https://graph.facebook.com/v23.0"
+
+    @property
+    def lease_sweep_seconds(self) -> float:
+        return min(LONGEST_LEASE_SWEEP_SECONDS, self.lease_seconds / 2)
 
 
 class Engine:
@@ -40,11 +52,12 @@ class Engine:
         sender: MessageSender,
         clock: Clock,
         config: EngineConfig,
+        limiter: RateLimiter,
         progress: ProgressPublisher,
         on_flush: FlushObserver | None = None,
     ) -> None:
         self.db, self.sender, self.clock, self.config = db, sender, clock, config
-        self.progress = progress
+        self.limiter, self.progress = limiter, progress
         self.on_flush = on_flush
         self._dispatchers: dict[uuid.UUID, tuple[CampaignDispatcher, asyncio.Task[None]]] = {}
         self._wake = asyncio.Event()
@@ -93,21 +106,31 @@ class Engine:
         now = self.clock.now()
         async with self.db.transaction() as session:
             if time.monotonic() >= self._next_sweep:
-                released = await repository.release_expired_leases(session, now=now)
-                if released:
-                    logger.warning("%d messages had an expired lease; requeued", released)
-                self._next_sweep = time.monotonic() + LEASE_SWEEP_SECONDS
-            await repository.start_due_scheduled(session, now)
-            running = await repository.running_campaign_ids(session)
+                await self._sweep_leases(session, now)
+            late_after = timedelta(seconds=self.config.schedule_late_after_seconds)
+            changed = await control.start_due_scheduled(session, now, late_after=late_after)
+            changed += await control.resume_due_rate_limited(session, now)
+            running = await control.running_campaign_ids(session)
+        for campaign_id in changed:
+            self.progress.campaign_changed(campaign_id)
         for campaign_id in running:
             if not self.is_dispatching(campaign_id):
                 await self._dispatch(campaign_id)
+
+    async def _sweep_leases(self, session: AsyncSession, now: datetime) -> None:
+        grace = timedelta(seconds=self.config.reconcile_grace_seconds)
+        fenced, requeued = await control.expire_leases(session, now=now, grace=grace)
+        if fenced:
+            logger.warning("%d sends lost their sender; waiting for a sign they went out", fenced)
+        if requeued:
+            logger.warning("%d sends showed no sign of going out; queued again", requeued)
+        self._next_sweep = time.monotonic() + self.config.lease_sweep_seconds
 
     async def _dispatch(self, campaign_id: uuid.UUID) -> None:
         async with self.db.transaction() as session:
             plan = await repository.load_plan(session, campaign_id)
             if plan is None:
-                await repository.pause_running_campaign(
+                await control.pause_running_campaign(
                     session,
                     campaign_id,
                     reason=PauseReason.ACCOUNT,
@@ -125,8 +148,10 @@ class Engine:
                 poll_interval_seconds=self.config.poll_interval_seconds,
                 lease_seconds=self.config.lease_seconds,
                 default_api_base_url=self.config.default_api_base_url,
+                breaker=self.config.breaker,
             ),
             send_slots=self._slots,
+            limiter=self.limiter,
             progress=self.progress,
             on_flush=self.on_flush,
         )

@@ -21,6 +21,7 @@ def outcome_of(
     if result.error is None:
         return Outcome(
             message_id=message.id,
+            lease_token=message.lease_token,
             attempt_number=attempt,
             attempted_at=attempted_at,
             status=MessageStatus.SENT,
@@ -51,6 +52,7 @@ def failure_outcome(
     decision = decide_after_failure(error, retries_used=message.retries_used, policy=policy)
     outcome = Outcome(
         message_id=message.id,
+        lease_token=message.lease_token,
         attempt_number=message.attempt_count,
         attempted_at=attempted_at,
         status=MessageStatus.FAILED,

@@ -23,6 +23,8 @@ class SendError:
     code: int | None = None
     http_status: int | None = None
     retry_after_seconds: float | None = None
+    # Throttling that concerns one recipient (pair rate) rather than the sending number.
+    per_recipient: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,15 @@ class ProgressPublisher(Protocol):
     """Told, without waiting, whenever a campaign's figures or status may have changed."""
 
     def campaign_changed(self, campaign_id: uuid.UUID) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Paces sends per WhatsApp number, for every campaign on it (ENGINE.md §4)."""
+
+    async def acquire(self, key: str, rate_per_second: float) -> None:
+        """Returns when `key` may send its next message."""
+        ...
+
+    async def slow_down(self, key: str) -> None:
+        """The API said this number sends too fast: slow it down, then recover gradually."""
+        ...

@@ -3,20 +3,30 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import (
     Attempt,
     Campaign,
-    CampaignStatus,
     Message,
     MessageStatus,
-    PauseReason,
 )
-from pytake.campaigns.repository import cancel_open_messages
+from pytake.core.db import UTCDateTime
 from pytake.numbers.models import WhatsAppNumber
 from pytake.sending.retry_policy import RetryPolicy
 from pytake.sending.values import CampaignPlan, ClaimedMessage, Outcome
@@ -48,26 +58,12 @@ async def load_plan(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignPl
             max_delay=campaign.retry_max_delay,
             jitter=campaign.retry_jitter,
         ),
+        number_id=number.id,
         phone_number_id=number.phone_number_id,
         access_token=number.access_token,
         api_base_url=number.api_base_url,
-    )
-
-
-async def campaign_status(session: AsyncSession, campaign_id: uuid.UUID) -> str | None:
-    return await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-
-
-async def running_campaign_ids(session: AsyncSession) -> list[uuid.UUID]:
-    query = select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING)
-    return list((await session.scalars(query)).all())
-
-
-async def start_due_scheduled(session: AsyncSession, now: datetime) -> None:
-    await session.execute(
-        update(Campaign)
-        .where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)
-        .values(status=CampaignStatus.RUNNING)
+        throughput_mps=number.throughput_mps,
+        messaging_limit_24h=number.messaging_limit_24h,
     )
 
 
@@ -79,12 +75,13 @@ async def claim_due_messages(
     lease_until: datetime,
     limit: int,
 ) -> list[ClaimedMessage]:
-    """Marks up to `limit` due messages `sending` under a lease; retries due first.
+    """Marks up to `limit` due messages `sending` under a fresh lease; retries due first.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent claimers never take
     the same message; SQLite serialises writers by itself.
     """
     claimed: list[ClaimedMessage] = []
+    token = uuid.uuid4()
     for status in (MessageStatus.RETRYING, MessageStatus.PENDING):
         if len(claimed) >= limit:
             break
@@ -102,7 +99,13 @@ async def claim_due_messages(
         result = await session.execute(
             update(Message)
             .where(Message.id.in_(due.scalar_subquery()))
-            .values(status=MessageStatus.SENDING, lease_expires_at=lease_until, updated_at=now)
+            .values(
+                status=MessageStatus.SENDING,
+                lease_expires_at=lease_until,
+                lease_token=token,
+                lease_lost_at=None,
+                updated_at=now,
+            )
             .returning(
                 Message.id,
                 Message.contact_name,
@@ -113,20 +116,39 @@ async def claim_due_messages(
             )
             .execution_options(synchronize_session=False)
         )
-        claimed.extend(ClaimedMessage(*row) for row in result)
+        claimed.extend(
+            ClaimedMessage(id_, name, phone, attributes, attempts, retries, token)
+            for id_, name, phone, attributes, attempts, retries in result
+        )
     return claimed
+
+
+def _unless_adopted(value: ColumnElement[Any], column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`value`, unless a receipt webhook adopted the message while its send was in flight.
+
+    The lease, not the status, marks an attempt not yet recorded: a receipt naming the
+    message by its callback data (its answer came late or never) moves it on and keeps the
+    lease, and what the receipt set wins over what the engine saw.
+    """
+    return case((_message.c.status == MessageStatus.SENDING, value), else_=column)
 
 
 _record_message = (
     update(_message)
-    .where(_message.c.id == bindparam("b_id"), _message.c.status == MessageStatus.SENDING)
+    .where(_message.c.id == bindparam("b_id"), _message.c.lease_token == bindparam("b_token"))
     .values(
-        status=bindparam("b_status"),
+        status=_unless_adopted(bindparam("b_status", type_=String), _message.c.status),
         attempt_count=_message.c.attempt_count + 1,
-        retries_used=bindparam("b_retries_used"),
+        retries_used=_unless_adopted(
+            bindparam("b_retries_used", type_=Integer), _message.c.retries_used
+        ),
         first_attempt_succeeded=or_(_message.c.first_attempt_succeeded, bindparam("b_first_ok")),
-        next_attempt_at=bindparam("b_next_attempt_at"),
+        next_attempt_at=_unless_adopted(
+            bindparam("b_next_attempt_at", type_=UTCDateTime), _message.c.next_attempt_at
+        ),
         lease_expires_at=None,
+        lease_token=None,
+        lease_lost_at=None,
         wamid=func.coalesce(bindparam("b_wamid"), _message.c.wamid),
         sent_at=func.coalesce(_message.c.sent_at, bindparam("b_sent_at")),
         last_error=bindparam("b_error"),
@@ -148,6 +170,7 @@ async def record_outcomes(
         [
             {
                 "b_id": o.message_id,
+                "b_token": o.lease_token,
                 "b_status": o.status,
                 "b_retries_used": o.retries_used,
                 "b_first_ok": o.success and o.attempt_number == 0,
@@ -183,56 +206,38 @@ async def record_outcomes(
 
 
 async def release_messages(
-    session: AsyncSession, message_ids: Sequence[uuid.UUID], *, now: datetime
+    session: AsyncSession, claims: Sequence[tuple[uuid.UUID, uuid.UUID]], *, now: datetime
 ) -> None:
-    """Puts claimed but unsent messages back in the queue, untouched."""
-    if message_ids:
+    """Puts claimed but unsent messages (id, lease token) back in the queue, untouched."""
+    if claims:
         await session.execute(
             update(_message)
-            .where(_message.c.id == bindparam("b_id"), _message.c.status == MessageStatus.SENDING)
-            .values(status=MessageStatus.PENDING, lease_expires_at=None, next_attempt_at=now),
-            [{"b_id": message_id} for message_id in message_ids],
+            .where(
+                _message.c.id == bindparam("b_id"),
+                _message.c.lease_token == bindparam("b_token"),
+                _message.c.status == MessageStatus.SENDING,
+            )
+            .values(
+                status=MessageStatus.PENDING,
+                lease_expires_at=None,
+                lease_token=None,
+                next_attempt_at=now,
+            ),
+            [{"b_id": message_id, "b_token": token} for message_id, token in claims],
         )
 
 
-async def cancel_leftovers(session: AsyncSession, campaign_id: uuid.UUID) -> None:
-    """Messages in flight when their campaign was cancelled end cancelled, not queued again."""
-    if await campaign_status(session, campaign_id) == CampaignStatus.CANCELLED:
-        await cancel_open_messages(session, campaign_id)
-
-
-async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int:
-    result = await session.execute(
-        update(Message)
-        .where(Message.status == MessageStatus.SENDING, Message.lease_expires_at < now)
-        .values(status=MessageStatus.PENDING, lease_expires_at=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def complete_if_done(session: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> bool:
-    """Marks a running campaign completed when none of its messages is still open."""
-    still_open = exists().where(Message.campaign_id == campaign_id, Message.status.in_(_OPEN))
-    result = await session.execute(
-        update(Campaign)
-        .where(
-            Campaign.id == campaign_id,
-            Campaign.status == CampaignStatus.RUNNING,
-            ~still_open,
+async def recipients_in_window(
+    session: AsyncSession, number_id: uuid.UUID, *, since: datetime
+) -> tuple[int, datetime | None]:
+    """Distinct recipients this number sent to (or is sending to) since `since`, and the
+    oldest send of the window: capacity frees 24 h after it."""
+    campaigns = select(Campaign.id).where(Campaign.whatsapp_number_id == number_id)
+    in_window = (Message.sent_at >= since) | (Message.status == MessageStatus.SENDING)
+    query = select(func.count(func.distinct(Message.contact_phone)), func.min(Message.sent_at))
+    row = (
+        await session.execute(
+            query.where(Message.campaign_id.in_(campaigns.scalar_subquery()), in_window)
         )
-        .values(status=CampaignStatus.COMPLETED, completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def pause_running_campaign(
-    session: AsyncSession, campaign_id: uuid.UUID, *, reason: PauseReason, detail: str
-) -> None:
-    await session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING)
-        .values(status=CampaignStatus.PAUSED, pause_reason=reason, pause_detail=detail)
-        .execution_options(synchronize_session=False)
-    )
+    ).one()
+    return int(row[0]), row[1]

@@ -18,9 +18,12 @@ class CampaignPlan:
     language: str
     components: list[dict[str, Any]]
     policy: RetryPolicy
+    number_id: uuid.UUID
     phone_number_id: str
     access_token: str = field(repr=False)
     api_base_url: str | None
+    throughput_mps: int
+    messaging_limit_24h: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class ClaimedMessage:
     contact_attributes: dict[str, Any]
     attempt_count: int
     retries_used: int
+    lease_token: uuid.UUID
 
 
 @dataclass(slots=True)
@@ -38,6 +42,7 @@ class Outcome:
     """The new state of one message after one attempt, and the attempt row to write."""
 
     message_id: uuid.UUID
+    lease_token: uuid.UUID
     attempt_number: int
     attempted_at: datetime
     status: str

@@ -145,6 +145,7 @@ def parse_graph_error(
         code=code,
         http_status=http_status,
         retry_after_seconds=max(waits) if waits else None,
+        per_recipient=code == PAIR_RATE_CODE,
     )
 
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pytake.sending.values import ClaimedMessage
 from pytake.sending.outcomes import outcome_of
 from pytake.sending.ports import ErrorClass, SendError, SendResult
 from pytake.sending.retry_policy import RetryPolicy
+from pytake.sending.values import ClaimedMessage
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=2)
@@ -16,7 +16,9 @@ POLICY = RetryPolicy(max_attempts=3, base_delay=60, max_delay=3600)
 
 
 def _message(attempts: int = 0, retries: int = 0) -> ClaimedMessage:
-    return ClaimedMessage(uuid.uuid4(), "Ana", "5511999990001", {}, attempts, retries)
+    return ClaimedMessage(
+        uuid.uuid4(), "Ana", "5511999990001", {}, attempts, retries, lease_token=uuid.uuid4()
+    )
 
 
 def _failed(error_class: ErrorClass, retry_after: float | None = None) -> SendResult:
