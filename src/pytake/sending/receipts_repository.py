@@ -116,13 +116,19 @@ _is_in_flight = _c.status == M.SENDING
 # The accepted send is the one in flight, or else the last one recorded.
 _accepted_attempt = case((_is_in_flight, _c.attempt_count), else_=_c.attempt_count - 1)
 
-_spent_on_lost_answer = and_(_c.status == M.RETRYING, _c.last_error_class.in_(_AMBIGUOUS))
+
+def _one_of(column: Any, values: Iterable[str]) -> Any:
+    # Not `in_()`: its expanding list cannot be used by the executemany statements below.
+    return or_(*(column == value for value in values))
+
+
+_spent_on_lost_answer = and_(_c.status == M.RETRYING, _one_of(_c.last_error_class, _AMBIGUOUS))
 
 # Every SET below reads the row as it was, and each WHERE re-checks the state the plan
 # assumed, so concurrent bodies about the same message never move it backwards.
 _ADOPT = (
     update(_message)
-    .where(_c.id == _b_id, _c.status.in_(ADOPTABLE))
+    .where(_c.id == _b_id, _one_of(_c.status, ADOPTABLE))
     .values(
         wamid=_b_wamid,
         status=_b_status,
@@ -139,7 +145,7 @@ _ADOPT_ATTEMPT = (
     .where(
         _attempt.c.message_id == _b_id,
         _attempt.c.success.is_(False),
-        _attempt.c.error_class.in_(_AMBIGUOUS),
+        _one_of(_attempt.c.error_class, _AMBIGUOUS),
         _attempt.c.attempt_number
         == select(Message.attempt_count - 1)
         .where(Message.id == _b_id, Message.wamid == _b_wamid, Message.lease_expires_at.is_(None))

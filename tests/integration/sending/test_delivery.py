@@ -237,6 +237,32 @@ class TestLostAnswer:
         assert (stats["total_attempts"], stats["required_retries"]) == (1, 0)
         assert (stats["successful_on_first_attempt"], stats["recent_errors"]) == (1, [])
 
+    async def test_every_send_is_adopted_when_one_body_names_several_lost_answers(
+        self,
+        scenario: Scenario,
+        engine: Runtime,
+        api: httpx.AsyncClient,
+        simulator: RunningSimulator,
+        clock: OffsetClock,
+    ) -> None:
+        campaign = await scenario.started(3)
+
+        async def all_retrying() -> bool:
+            return bool((await _funnel(scenario, campaign["id"]))["retrying"] == 3)
+
+        await wait_for(all_retrying, what="three timed-out sends waiting for a retry")
+        receipts = [
+            status(
+                entry["wamid"], "sent", biz_opaque_callback_data=entry["biz_opaque_callback_data"]
+            )
+            for entry in await accepted_log(simulator)
+        ]
+        assert (await post_statuses(api, *receipts))["applied"] == 3
+        clock.advance(60)
+        await scenario.wait_status(campaign["id"], "completed")
+        assert await _statuses(scenario, campaign["id"]) == {"sent": 3}
+        assert len(await accepted_log(simulator)) == 3
+
 
 class TestReceiptBeforeAnswer:
     """A receipt arrives while the send that it answers is still waiting for its answer."""

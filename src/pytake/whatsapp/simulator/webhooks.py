@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_SECONDS: Final = 0.1
 MAX_STATUSES_PER_POST: Final = 100
-RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0)
+# Meta retries an unanswered webhook for days; about a minute covers a receiver restart.
+RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 MAX_CONCURRENT_POSTS: Final = 16
 POST_TIMEOUT_SECONDS: Final = 10.0
 

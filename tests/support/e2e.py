@@ -1,0 +1,75 @@
+"""Driving `pytake serve` end to end: a campaign through the HTTP API, its stored state."""
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from pytake.campaigns.models import Campaign, Message
+from pytake.core.db import Database
+
+
+async def start_campaign(
+    api: httpx.AsyncClient, simulator_url: str, *, contacts: int, throughput_mps: int = 1000
+) -> str:
+    """A number, `contacts` contacts and a started campaign, all through the HTTP API."""
+    number = await api.post(
+        "/api/v1/whatsapp-numbers",
+        json={
+            "phone_number_id": "106540352242922",
+            "display_phone_number": "15550783881",
+            "access_token": "sim-token",
+            "api_base_url": f"{simulator_url}/v23.0",
+            "throughput_mps": throughput_mps,
+            "messaging_limit_24h": None,
+        },
+    )
+    contacts = [
+        {"name": f"C{i}", "phone": f"5521{960000000 + i}", "tags": ["e2e"]} for i in range(contacts)
+    ]
+    assert (await api.post("/api/v1/contacts/bulk", json=contacts)).status_code == 200
+    campaign = await api.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "restart",
+            "whatsapp_number_id": number.json()["id"],
+            "template": {"name": "hello_world", "language": "en_US"},
+            "contact_tags": ["e2e"],
+        },
+    )
+    campaign_id = str(campaign.json()["id"])
+    assert (await api.post(f"/api/v1/campaigns/{campaign_id}/start")).status_code == 200
+    return campaign_id
+
+
+async def wait_campaign(
+    api: httpx.AsyncClient, campaign_id: str, check: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        campaign = dict((await api.get(f"/api/v1/campaigns/{campaign_id}")).json())
+        if check(campaign):
+            return campaign
+        await asyncio.sleep(0.02)
+    pytest.fail(f"campaign {campaign_id} never reached the expected state")
+
+
+async def stored_state(database_url: str, campaign_id: str) -> tuple[str, Counter[str]]:
+    """The campaign's status and its messages by status, read straight from the database."""
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            campaign = await session.get(Campaign, uuid.UUID(campaign_id))
+            rows = await session.execute(
+                select(Message.status, func.count()).group_by(Message.status)
+            )
+            assert campaign is not None
+            return campaign.status, Counter({status: count for status, count in rows})
+    finally:
+        await db.dispose()
