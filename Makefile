@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test test-unit test-integration test-e2e lint fmt serve bench migrate clean
+.PHONY: demo test test-unit test-integration test-e2e test-browser lint fmt serve bench migrate clean
 
 $(READY): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-integration: $(READY)
 
 test-e2e: $(READY)
 	$(BIN)/pytest tests/e2e
+
+test-browser: $(READY)
+	$(BIN)/pytest tests/browser
 
 lint: $(READY)
 	$(BIN)/ruff check src tests

@@ -1,40 +1,49 @@
 """Read models: campaigns with their figures, retry statistics, per-contact records, errors."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns import repository
 from pytake.campaigns.models import Attempt, Campaign, Message, MessageStatus
 from pytake.campaigns.schemas import (
+    AttemptBucket,
     AttemptRead,
+    CampaignPage,
+    CampaignProgress,
     CampaignRead,
     ErrorPage,
+    ErrorReason,
     ErrorRecord,
     MessagePage,
     MessageRecord,
+    ProgressStats,
     RetryConfiguration,
     RetryStats,
+    StatusCounts,
 )
+from pytake.campaigns.states import ENDED
 from pytake.campaigns.stats import CampaignFigures, summarize
 from pytake.core.cursor import decode_cursor, encode_cursor
 from pytake.core.errors import InvalidInputError
 
 RECENT_ERRORS = 10
+# Meta's per-error trace ids would make every example unique; they add nothing to a chart.
+_TRACE_ID = re.compile(r"\s*\[fbtrace_id [^\]]*\]")
 
 
 async def read_campaigns(
     session: AsyncSession, campaigns: Sequence[Campaign]
 ) -> list[CampaignRead]:
-    aggregates = await repository.aggregate_messages(session, [c.id for c in campaigns])
-    return [_campaign_read(c, summarize(aggregates.get(c.id, []))) for c in campaigns]
+    counts = await repository.count_messages_by_status(session, [c.id for c in campaigns])
+    return [_campaign_read(c, summarize(counts.get(c.id, []))) for c in campaigns]
 
 
 def _campaign_read(campaign: Campaign, figures: CampaignFigures) -> CampaignRead:
-    statuses = figures.statuses
-    started = figures.total_contacts > 0
     return CampaignRead.model_validate(
         {
             **{
@@ -42,16 +51,98 @@ def _campaign_read(campaign: Campaign, figures: CampaignFigures) -> CampaignRead
                 for column in CampaignRead.model_fields
                 if hasattr(Campaign, column)
             },
-            "total_contacts": figures.total_contacts if started else campaign.total_contacts,
-            "messages_pending": statuses.pending if started else campaign.total_contacts,
-            "messages_sent": statuses.sent,
-            "messages_delivered": statuses.delivered,
-            "messages_read": statuses.read,
-            "messages_failed": statuses.failed,
-            "messages_retrying": statuses.retrying,
-            "progress": figures.progress,
+            **_counters(campaign, figures),
         }
     )
+
+
+def _counters(campaign: Campaign, figures: CampaignFigures) -> dict[str, Any]:
+    """The campaign's figures; before it starts, its audience is all pending."""
+    statuses = figures.statuses
+    started = figures.total_contacts > 0
+    return {
+        "total_contacts": figures.total_contacts if started else campaign.total_contacts,
+        "messages_pending": statuses.pending if started else campaign.total_contacts,
+        "messages_sent": statuses.sent,
+        "messages_delivered": statuses.delivered,
+        "messages_read": statuses.read,
+        "messages_failed": statuses.failed,
+        "messages_retrying": statuses.retrying,
+        "progress": figures.progress,
+    }
+
+
+async def progress_snapshot(
+    session: AsyncSession, campaign_id: uuid.UUID
+) -> CampaignProgress | None:
+    """The live-progress event of a campaign, or None when it no longer exists."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    counts = await repository.count_messages_by_status(session, [campaign_id])
+    figures = summarize(counts.get(campaign_id, []))
+    counters = _counters(campaign, figures)
+    total_contacts = counters.pop("total_contacts")
+    statuses = figures.statuses
+    if figures.total_contacts == 0:
+        statuses = StatusCounts(pending=campaign.total_contacts)
+    return CampaignProgress(
+        campaign_id=campaign.id,
+        status=campaign.status,
+        final=campaign.status in ENDED,
+        pause_reason=campaign.pause_reason,
+        pause_detail=campaign.pause_detail,
+        resume_at=campaign.resume_at,
+        started_at=campaign.started_at,
+        completed_at=campaign.completed_at,
+        stats=ProgressStats(total_contacts=total_contacts, statuses=statuses),
+        **counters,
+    )
+
+
+async def attempt_distribution(
+    session: AsyncSession, campaign_id: uuid.UUID
+) -> list[AttemptBucket]:
+    rows = await repository.count_contacts_by_attempts(session, campaign_id)
+    return [AttemptBucket(attempts=attempts, contacts=contacts) for attempts, contacts in rows]
+
+
+async def error_reasons(
+    session: AsyncSession, campaign_id: uuid.UUID, *, limit: int = 8
+) -> list[ErrorReason]:
+    groups = await repository.count_errors_by_reason(session, campaign_id, limit=limit)
+    return [
+        ErrorReason(
+            code=group.code,
+            error_class=group.error_class,
+            attempts=group.attempts,
+            example=without_trace_id(group.sample),
+        )
+        for group in groups
+    ]
+
+
+def without_trace_id(error: str) -> str:
+    return _TRACE_ID.sub("", error)
+
+
+async def campaign_page(
+    session: AsyncSession, organization_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> CampaignPage:
+    """Newest first; `next_cursor` is None on the last page."""
+    before = None
+    if cursor is not None:
+        created_at, campaign_id = decode_cursor(cursor, parts=2)
+        try:
+            before = (datetime.fromisoformat(created_at), uuid.UUID(campaign_id))
+        except ValueError:
+            raise InvalidInputError("invalid cursor", field="cursor", location="query") from None
+    found = await repository.list_campaigns(
+        session, organization_id, limit=limit + 1, before=before
+    )
+    last = found[limit - 1] if len(found) > limit else None
+    next_cursor = encode_cursor(last.created_at.isoformat(), str(last.id)) if last else None
+    return CampaignPage(items=await read_campaigns(session, found[:limit]), next_cursor=next_cursor)
 
 
 async def get_retry_statistics(session: AsyncSession, campaign: Campaign) -> RetryStats:

@@ -3,6 +3,7 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,16 @@ from pytake.campaigns.stats import StatusAggregate
 from pytake.core.errors import NotFoundError
 
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.RETRYING)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorGroup:
+    """Failed attempts sharing one Cloud API code (or none) and error class."""
+
+    code: int | None
+    error_class: str | None
+    attempts: int
+    sample: str
 
 
 async def get_campaign(
@@ -70,6 +81,52 @@ async def aggregate_messages(
             StatusAggregate(status, messages, int(attempts), int(retried), int(first_ok))
         )
     return found
+
+
+async def count_messages_by_status(
+    session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusAggregate]]:
+    """Per campaign, messages by status only: the (campaign, status, …) index answers it."""
+    query = (
+        select(Message.campaign_id, Message.status, func.count())
+        .where(Message.campaign_id.in_(campaign_ids))
+        .group_by(Message.campaign_id, Message.status)
+    )
+    found: dict[uuid.UUID, list[StatusAggregate]] = defaultdict(list)
+    for campaign_id, status, messages in await session.execute(query):
+        found[campaign_id].append(StatusAggregate(status, messages))
+    return found
+
+
+async def count_contacts_by_attempts(
+    session: AsyncSession, campaign_id: uuid.UUID
+) -> list[tuple[int, int]]:
+    """(attempts made, contacts) pairs, fewest attempts first."""
+    query = (
+        select(Message.attempt_count, func.count())
+        .where(Message.campaign_id == campaign_id)
+        .group_by(Message.attempt_count)
+        .order_by(Message.attempt_count)
+    )
+    return [(int(attempts), int(contacts)) for attempts, contacts in await session.execute(query)]
+
+
+async def count_errors_by_reason(
+    session: AsyncSession, campaign_id: uuid.UUID, *, limit: int
+) -> list[ErrorGroup]:
+    """The most frequent reasons of failed attempts, grouped on the error-listing index."""
+    attempts = func.count().label("attempts")
+    query = (
+        select(Attempt.error_code, Attempt.error_class, attempts, func.min(Attempt.error_message))
+        .where(Attempt.campaign_id == campaign_id, Attempt.success.is_(False))
+        .group_by(Attempt.error_code, Attempt.error_class)
+        .order_by(attempts.desc(), Attempt.error_code)
+        .limit(limit)
+    )
+    return [
+        ErrorGroup(code, error_class, int(count), sample or "unknown error")
+        for code, error_class, count, sample in await session.execute(query)
+    ]
 
 
 async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

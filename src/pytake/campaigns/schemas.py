@@ -187,3 +187,42 @@ class MessageRecord(BaseModel):
 class MessagePage(BaseModel):
     items: list[MessageRecord]
     next_cursor: str | None
+
+
+class ProgressStats(BaseModel):
+    total_contacts: int
+    statuses: StatusCounts
+
+
+class CampaignProgress(BaseModel):
+    """One live-progress event (API.md "Live progress"); `final` once the campaign has ended."""
+
+    event: Literal["campaign.progress"] = "campaign.progress"
+    campaign_id: uuid.UUID
+    status: str
+    progress: float
+    final: bool
+    pause_reason: str | None
+    pause_detail: str | None
+    resume_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    messages_pending: int
+    messages_sent: int
+    messages_delivered: int
+    messages_read: int
+    messages_failed: int
+    messages_retrying: int
+    stats: ProgressStats
+
+
+class AttemptBucket(BaseModel):
+    attempts: int
+    contacts: int
+
+
+class ErrorReason(BaseModel):
+    code: int | None
+    error_class: str | None
+    attempts: int
+    example: str

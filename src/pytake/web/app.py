@@ -8,8 +8,11 @@ from fastapi import FastAPI
 from pytake import __version__
 from pytake.bootstrap import Runtime
 from pytake.core.settings import get_settings
+from pytake.web import metrics, webhooks
 from pytake.web.api import campaigns, contacts, health, numbers
+from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
+from pytake.web.live import install_live_progress
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -22,6 +25,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            await _app.state.progress_hub.close()
             if manage_runtime:
                 await runtime.stop()
 
@@ -34,8 +38,12 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(webhooks.router)
     for module in (numbers, contacts, campaigns):
         app.include_router(module.router, prefix="/api/v1")
+    install_live_progress(app, runtime)
+    install_dashboard(app)
     return app
 
 

@@ -9,8 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.bootstrap import Runtime
-from pytake.core.errors import AuthenticationError
-from pytake.organizations.service import find_organization_id_by_key
+from pytake.web.auth import authenticate_request
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `pytake apikey create`")
 
@@ -33,16 +32,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_organization_id(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> uuid.UUID:
-    if credentials is None:
-        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    async with runtime.db.session() as session:
-        organization_id = await find_organization_id_by_key(session, credentials.credentials)
-    if organization_id is None:
-        raise AuthenticationError("invalid API key")
-    return organization_id
+    """The Bearer key's organization, or the dashboard's (its cookie, CSRF-checked)."""
+    bearer = credentials.credentials if credentials is not None else None
+    return await authenticate_request(runtime, request, bearer)
 
 
 OrgIdDep = Annotated[uuid.UUID, Depends(get_organization_id)]

@@ -4,7 +4,6 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
@@ -24,8 +23,6 @@ from pytake.campaigns.schemas import (
     RetryFailedRequest,
     RetryStats,
 )
-from pytake.core.cursor import decode_cursor, encode_cursor
-from pytake.core.errors import InvalidInputError
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -47,17 +44,7 @@ async def create_campaign(
 async def list_campaigns(
     org_id: OrgIdDep, session: SessionDep, limit: Limit = 50, cursor: str | None = None
 ) -> CampaignPage:
-    before = None
-    if cursor is not None:
-        created_at, campaign_id = decode_cursor(cursor, parts=2)
-        try:
-            before = (datetime.fromisoformat(created_at), uuid.UUID(campaign_id))
-        except ValueError:
-            raise InvalidInputError("invalid cursor", field="cursor", location="query") from None
-    found = await repository.list_campaigns(session, org_id, limit=limit, before=before)
-    last = found[-1] if len(found) == limit else None
-    next_cursor = encode_cursor(last.created_at.isoformat(), str(last.id)) if last else None
-    return CampaignPage(items=await queries.read_campaigns(session, found), next_cursor=next_cursor)
+    return await queries.campaign_page(session, org_id, limit=limit, cursor=cursor)
 
 
 @router.get("/{campaign_id}")

@@ -1,0 +1,109 @@
+"""Who is calling: an API key, or the dashboard's session cookie guarded against CSRF."""
+
+import hashlib
+import hmac
+import uuid
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from pytake.bootstrap import Runtime
+from pytake.core.errors import AuthenticationError, PytakeError
+from pytake.organizations.models import Organization
+from pytake.organizations.service import find_organization_id_by_key
+from pytake.organizations.sessions import (
+    SESSION_LIFETIME,
+    OpenedSession,
+    find_session_organization,
+)
+
+SESSION_COOKIE = "pytake_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfError(PytakeError):
+    """A state-changing request signed in by cookie without proof it came from our pages."""
+
+    status_code = 403
+
+
+def csrf_token_for(session_token: str) -> str:
+    """Derived from the cookie's secret, so nothing more is stored and a stolen table gives
+    no token; a page of ours embeds it, another site cannot read it."""
+    return hmac.new(session_token.encode(), b"pytake-csrf", hashlib.sha256).hexdigest()
+
+
+def is_valid_csrf(session_token: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_token_for(session_token), presented)
+
+
+def is_same_origin(headers: Headers) -> bool:
+    """False when a browser says the request comes from another site (Origin is not our host)."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == headers.get("host")
+
+
+async def organization_of_key(runtime: Runtime, key: str) -> uuid.UUID | None:
+    async with runtime.db.session() as session:
+        return await find_organization_id_by_key(session, key)
+
+
+async def organization_of_cookie(
+    runtime: Runtime, connection: HTTPConnection
+) -> Organization | None:
+    token = connection.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with runtime.db.session() as session:
+        return await find_session_organization(session, token, now=runtime.clock.now())
+
+
+async def authenticate_request(runtime: Runtime, request: Request, bearer: str | None) -> uuid.UUID:
+    """The caller's organization: the Bearer key when sent, else the dashboard's cookie, which
+    must carry the CSRF header on anything but a read."""
+    if bearer is not None:
+        organization_id = await organization_of_key(runtime, bearer)
+        if organization_id is None:
+            raise AuthenticationError("invalid API key")
+        return organization_id
+    if SESSION_COOKIE not in request.cookies:
+        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    organization = await organization_of_cookie(runtime, request)
+    if organization is None:
+        raise AuthenticationError("the dashboard session has ended: sign in again")
+    token = request.cookies[SESSION_COOKIE]
+    if request.method not in SAFE_METHODS and not is_valid_csrf(
+        token, request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfError(f"a request signed in by cookie must send the {CSRF_HEADER} header")
+    return organization.id
+
+
+def set_session_cookie(
+    response: Response, connection: HTTPConnection, opened: OpenedSession
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=connection.url.scheme == "https",
+    )
+
+
+def clear_session_cookie(response: Response, connection: HTTPConnection) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=connection.url.scheme == "https",
+    )

@@ -1,0 +1,58 @@
+"""Signing in to the dashboard with an API key, and signing out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from pytake.organizations.sessions import close_web_session, open_web_session
+from pytake.web.auth import (
+    SESSION_COOKIE,
+    clear_session_cookie,
+    is_same_origin,
+    organization_of_cookie,
+    set_session_cookie,
+)
+from pytake.web.dashboard.rendering import ViewerDep, render
+from pytake.web.deps import RuntimeDep
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, runtime: RuntimeDep) -> Response:
+    if await organization_of_cookie(runtime, request) is not None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "sign_in.html", errors={})
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request, runtime: RuntimeDep, api_key: Annotated[str, Form()] = ""
+) -> Response:
+    """Opens a session for a valid key; the key itself is never put back into the page."""
+    # No session yet, so no CSRF token: a browser's Origin header tells another site's post.
+    if not is_same_origin(request.headers):
+        return render(request, "sign_in.html", status_code=403, errors={"api_key": _FOREIGN})
+    async with runtime.db.transaction() as session:
+        opened = await open_web_session(session, api_key.strip(), now=runtime.clock.now())
+    if opened is None:
+        errors = {"api_key": "Enter an API key." if not api_key.strip() else _INVALID}
+        return render(request, "sign_in.html", status_code=401, errors=errors)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(response, request, opened)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, runtime: RuntimeDep, _viewer: ViewerDep) -> Response:
+    async with runtime.db.transaction() as session:
+        await close_web_session(session, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/sign-in", status_code=303)
+    clear_session_cookie(response, request)
+    return response
+
+
+_INVALID = "This API key is not valid. Check it, or create one with pytake apikey create."
+_FOREIGN = "Sign in from PyTake's own page."

@@ -1,0 +1,211 @@
+"""`WS /ws/campaigns/{id}` over a real socket: snapshot, updates until completed, refusals."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+
+from pytake.bootstrap import Runtime
+from pytake.core.clock import OffsetClock
+from pytake.web.auth import SESSION_COOKIE
+from pytake.whatsapp.simulator import RunningSimulator
+from support.dashboard import api_key_of
+from support.scenario import Scenario, sim_call, wait_for
+
+pytestmark = pytest.mark.integration
+
+Event = dict[str, Any]
+EVENT_KEYS = {"event", "campaign_id", "status", "progress", "final", "stats", "messages_sent"}
+
+
+@asynccontextmanager
+async def socket(
+    server: str,
+    campaign_id: str,
+    *,
+    api_key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    params = {"api_key": api_key} if api_key is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            f"ws://{server}/ws/campaigns/{campaign_id}", params=params, headers=headers
+        ) as ws,
+    ):
+        yield ws
+
+
+async def next_event(ws: aiohttp.ClientWebSocketResponse) -> Event:
+    message = await ws.receive(timeout=30)
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    event: Event = json.loads(message.data)
+    return event
+
+
+async def events_until(
+    ws: aiohttp.ClientWebSocketResponse, done: Callable[[Event], bool]
+) -> list[Event]:
+    events = [await next_event(ws)]
+    while not done(events[-1]):
+        events.append(await next_event(ws))
+    return events
+
+
+async def close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:
+    message = await ws.receive(timeout=30)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
+    return ws.close_code
+
+
+def is_completed(event: Event) -> bool:
+    return bool(event["status"] == "completed" and event["final"])
+
+
+async def draft(scenario: Scenario, contacts: int) -> str:
+    number_id = await scenario.number()
+    await scenario.contacts(contacts)
+    return str((await scenario.campaign(number_id))["id"])
+
+
+async def test_socket_sends_a_snapshot_then_updates_until_completed_when_the_campaign_runs(
+    scenario: Scenario, engine: Runtime, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 30)
+    async with socket(live_server, campaign_id, api_key=api_key_of(auth)) as ws:
+        snapshot = await next_event(ws)
+        await scenario.call("POST", f"/campaigns/{campaign_id}/start")
+        events = await events_until(ws, is_completed)
+
+    assert set(snapshot) >= EVENT_KEYS
+    assert (snapshot["event"], snapshot["campaign_id"]) == ("campaign.progress", campaign_id)
+    assert (snapshot["status"], snapshot["progress"], snapshot["final"]) == ("draft", 0.0, False)
+    assert snapshot["stats"]["total_contacts"] == 30
+    assert snapshot["stats"]["statuses"]["pending"] == 30
+    progress = [event["progress"] for event in events]
+    assert progress == sorted(progress)
+    final = events[-1]
+    assert (final["progress"], final["messages_sent"]) == (100.0, 30)
+    assert final["stats"]["statuses"]["sent"] == 30
+
+
+async def test_socket_stays_open_after_the_final_event_when_the_campaign_has_ended(
+    scenario: Scenario, runtime: Runtime, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 2)
+    async with socket(live_server, campaign_id, api_key=api_key_of(auth)) as ws:
+        await next_event(ws)
+        await scenario.call("POST", f"/campaigns/{campaign_id}/cancel")
+        final = await events_until(ws, lambda event: bool(event["final"]))
+        runtime.progress.campaign_changed(uuid.UUID(campaign_id))
+        later = await next_event(ws)
+
+    assert (final[-1]["status"], later["status"], later["final"]) == (
+        "cancelled",
+        "cancelled",
+        True,
+    )
+
+
+@pytest.mark.parametrize("credential", ["none", "wrong key", "another organization's key"])
+async def test_socket_is_closed_with_policy_violation_when_the_key_is_not_the_owners(
+    scenario: Scenario,
+    live_server: str,
+    other_auth: dict[str, str],
+    credential: str,
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    key = {
+        "none": None,
+        "wrong key": "ptk_wrong",
+        "another organization's key": api_key_of(other_auth),
+    }
+    async with socket(live_server, campaign_id, api_key=key[credential]) as ws:
+        assert await close_code(ws) == 1008
+
+
+async def test_socket_is_closed_with_policy_violation_when_the_campaign_does_not_exist(
+    live_server: str, auth: dict[str, str]
+) -> None:
+    async with socket(
+        live_server, "00000000-0000-4000-8000-000000000000", api_key=api_key_of(auth)
+    ) as ws:
+        assert await close_code(ws) == 1008
+
+
+async def test_socket_signed_in_by_the_dashboard_cookie_gets_a_snapshot_when_opened_by_our_page(
+    scenario: Scenario, live_server: str, browser: httpx.AsyncClient, csrf_token: str
+) -> None:
+    campaign_id = await draft(scenario, 2)
+    cookie = f"{SESSION_COOKIE}={browser.cookies[SESSION_COOKIE]}"
+    headers = {"Cookie": cookie, "Origin": f"http://{live_server}"}
+    async with socket(live_server, campaign_id, headers=headers) as ws:
+        assert (await next_event(ws))["campaign_id"] == campaign_id
+
+
+async def test_socket_refuses_the_dashboard_cookie_when_another_site_opens_it(
+    scenario: Scenario, live_server: str, browser: httpx.AsyncClient, csrf_token: str
+) -> None:
+    campaign_id = await draft(scenario, 2)
+    cookie = f"{SESSION_COOKIE}={browser.cookies[SESSION_COOKIE]}"
+    headers = {"Cookie": cookie, "Origin": "https://evil.example"}
+    async with socket(live_server, campaign_id, headers=headers) as ws:
+        assert await close_code(ws) == 1008
+
+
+async def _running_with_one_retry_waiting(
+    scenario: Scenario, simulator: RunningSimulator, contacts: int
+) -> str:
+    """A started campaign held `running` by one contact waiting for its retry."""
+    await sim_call(
+        simulator,
+        "POST",
+        "/_sim/rules",
+        [{"recipient": "5511900000001", "code": 131000, "times": 1}],
+    )
+    campaign_id = str((await scenario.started(contacts))["id"])
+
+    async def one_waiting() -> bool:
+        stats = await scenario.call("GET", f"/campaigns/{campaign_id}/retry-stats")
+        return bool(stats["statuses"]["retrying"] == 1 and stats["statuses"]["pending"] == 0)
+
+    await wait_for(one_waiting, what="one contact waiting for its retry")
+    return campaign_id
+
+
+async def test_twenty_clients_each_get_a_snapshot_and_the_final_event_when_watching_a_campaign(
+    scenario: Scenario,
+    simulator: RunningSimulator,
+    engine: Runtime,
+    clock: OffsetClock,
+    live_server: str,
+    auth: dict[str, str],
+) -> None:
+    campaign_id = await _running_with_one_retry_waiting(scenario, simulator, 40)
+    async with sockets_watching(live_server, campaign_id, api_key_of(auth), 20) as sockets:
+        snapshots = await asyncio.gather(*(next_event(ws) for ws in sockets))
+        clock.advance(10)
+        finals = await asyncio.gather(*(events_until(ws, is_completed) for ws in sockets))
+
+    assert [s["status"] for s in snapshots] == ["running"] * 20
+    assert {s["stats"]["statuses"]["retrying"] for s in snapshots} == {1}
+    assert [events[-1]["stats"]["statuses"]["sent"] for events in finals] == [40] * 20
+
+
+@asynccontextmanager
+async def sockets_watching(
+    server: str, campaign_id: str, api_key: str, count: int
+) -> AsyncIterator[list[aiohttp.ClientWebSocketResponse]]:
+    async with aiohttp.ClientSession() as session:
+        url = f"ws://{server}/ws/campaigns/{campaign_id}"
+        sockets = [await session.ws_connect(url, params={"api_key": api_key}) for _ in range(count)]
+        try:
+            yield sockets
+        finally:
+            await asyncio.gather(*(ws.close() for ws in sockets))
