@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns import repository
-from pytake.campaigns.models import Attempt, Campaign, Message, MessageStatus
+from pytake.campaigns.models import (
+    Attempt,
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    PauseReason,
+)
 from pytake.campaigns.schemas import (
     AttemptBucket,
     AttemptRead,
@@ -27,7 +34,7 @@ from pytake.campaigns.schemas import (
     StatusCounts,
 )
 from pytake.campaigns.states import ENDED
-from pytake.campaigns.stats import CampaignFigures, summarize
+from pytake.campaigns.stats import CampaignFigures, SendPace, estimate_eta, summarize
 from pytake.core.cursor import decode_cursor, encode_cursor
 from pytake.core.errors import InvalidInputError
 
@@ -40,10 +47,11 @@ async def read_campaigns(
     session: AsyncSession, campaigns: Sequence[Campaign]
 ) -> list[CampaignRead]:
     counts = await repository.count_messages_by_status(session, [c.id for c in campaigns])
-    return [_campaign_read(c, summarize(counts.get(c.id, []))) for c in campaigns]
+    paces = await repository.recent_send_pace(session, campaigns)
+    return [_campaign_read(c, summarize(counts.get(c.id, [])), paces[c.id]) for c in campaigns]
 
 
-def _campaign_read(campaign: Campaign, figures: CampaignFigures) -> CampaignRead:
+def _campaign_read(campaign: Campaign, figures: CampaignFigures, pace: SendPace) -> CampaignRead:
     return CampaignRead.model_validate(
         {
             **{
@@ -51,16 +59,28 @@ def _campaign_read(campaign: Campaign, figures: CampaignFigures) -> CampaignRead
                 for column in CampaignRead.model_fields
                 if hasattr(Campaign, column)
             },
-            **_counters(campaign, figures),
+            **_counters(campaign, figures, pace),
         }
     )
 
 
-def _counters(campaign: Campaign, figures: CampaignFigures) -> dict[str, Any]:
+def _eta(campaign: Campaign, figures: CampaignFigures, pace: SendPace) -> float | None:
+    """None when nothing will move without a person (draft, ended, paused by hand)."""
+    open_messages = figures.statuses.pending + figures.statuses.retrying
+    if campaign.status == CampaignStatus.RUNNING:
+        return estimate_eta(open_messages, pace)
+    if campaign.pause_reason == PauseReason.RATE_LIMIT and campaign.resume_at is not None:
+        waiting = (campaign.resume_at - campaign.updated_at).total_seconds()
+        return estimate_eta(open_messages, pace, waiting_seconds=waiting)
+    return None
+
+
+def _counters(campaign: Campaign, figures: CampaignFigures, pace: SendPace) -> dict[str, Any]:
     """The campaign's figures; before it starts, its audience is all pending."""
     statuses = figures.statuses
     started = figures.total_contacts > 0
     return {
+        "eta_seconds": _eta(campaign, figures, pace),
         "total_contacts": figures.total_contacts if started else campaign.total_contacts,
         "messages_pending": statuses.pending if started else campaign.total_contacts,
         "messages_sent": statuses.sent,
@@ -81,7 +101,8 @@ async def progress_snapshot(
         return None
     counts = await repository.count_messages_by_status(session, [campaign_id])
     figures = summarize(counts.get(campaign_id, []))
-    counters = _counters(campaign, figures)
+    pace = (await repository.recent_send_pace(session, [campaign]))[campaign_id]
+    counters = _counters(campaign, figures, pace)
     total_contacts = counters.pop("total_contacts")
     statuses = figures.statuses
     if figures.total_contacts == 0:

@@ -4,15 +4,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import Attempt, Campaign, Message, MessageStatus
-from pytake.campaigns.stats import StatusAggregate
+from pytake.campaigns.stats import RATE_WINDOW_SECONDS, SendPace, StatusAggregate
 from pytake.core.errors import NotFoundError
+from pytake.numbers.models import DEFAULT_THROUGHPUT_MPS, WhatsAppNumber
 
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.RETRYING)
 
@@ -228,3 +229,43 @@ async def attempts_of(
     for attempt in await session.scalars(query):
         found[attempt.message_id].append(attempt)
     return found
+
+
+async def recent_send_pace(
+    session: AsyncSession, campaigns: Sequence[Campaign]
+) -> dict[uuid.UUID, SendPace]:
+    """Per campaign: successful sends in the `RATE_WINDOW_SECONDS` before its latest attempt
+    (served by the (campaign, success, created_at) index), and its number's throughput."""
+    latest_query = (
+        select(Attempt.campaign_id, func.max(Attempt.created_at))
+        .where(Attempt.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(Attempt.campaign_id)
+    )
+    latest = {row[0]: row[1] for row in await session.execute(latest_query)}
+    numbers = {c.whatsapp_number_id for c in campaigns if c.whatsapp_number_id}
+    throughput_query = select(WhatsAppNumber.id, WhatsAppNumber.throughput_mps).where(
+        WhatsAppNumber.id.in_(numbers)
+    )
+    throughput = {row[0]: row[1] for row in await session.execute(throughput_query)}
+    paces = {}
+    for campaign in campaigns:
+        number = campaign.whatsapp_number_id
+        mps = throughput.get(number, DEFAULT_THROUGHPUT_MPS) if number else DEFAULT_THROUGHPUT_MPS
+        paces[campaign.id] = await _pace(session, campaign, latest.get(campaign.id), mps)
+    return paces
+
+
+async def _pace(
+    session: AsyncSession, campaign: Campaign, last: datetime | None, throughput_mps: int
+) -> SendPace:
+    if last is None or campaign.started_at is None:
+        return SendPace(0, 0.0, throughput_mps)
+    successes = await session.scalar(
+        select(func.count()).where(
+            Attempt.campaign_id == campaign.id,
+            Attempt.success.is_(True),
+            Attempt.created_at > last - timedelta(seconds=RATE_WINDOW_SECONDS),
+        )
+    )
+    window = min(RATE_WINDOW_SECONDS, (last - campaign.started_at).total_seconds())
+    return SendPace(int(successes or 0), max(window, 1.0), throughput_mps)

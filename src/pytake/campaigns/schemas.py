@@ -118,6 +118,8 @@ class CampaignRead(BaseModel):
     messages_failed: int
     messages_retrying: int
     progress: float
+    # Seconds until the open messages are sent, from the observed pace and the number's limits.
+    eta_seconds: float | None = None
 
 
 class CampaignPage(BaseModel):
@@ -201,6 +203,8 @@ class CampaignProgress(BaseModel):
     campaign_id: uuid.UUID
     status: str
     progress: float
+    # Seconds until the open messages are sent, from the observed pace and the number's limits.
+    eta_seconds: float | None = None
     final: bool
     pause_reason: str | None
     pause_detail: str | None

@@ -70,3 +70,26 @@ def summarize(aggregates: list[StatusAggregate]) -> CampaignFigures:
         required_retries=sum(row.retried for row in aggregates),
         ended=count(*ENDED_STATUSES),
     )
+
+
+RATE_WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SendPace:
+    """Sends accepted by the API in the last window of a campaign's activity."""
+
+    successes: int
+    window_seconds: float
+    throughput_mps: int
+
+
+def estimate_eta(remaining: int, pace: SendPace, *, waiting_seconds: float = 0.0) -> float | None:
+    """Seconds until the campaign's open messages are sent: at the observed pace (or the
+    number's throughput before any is observed), never faster than the throughput, plus any
+    wait for a limit to lapse."""
+    if remaining <= 0:
+        return None
+    observed = pace.successes / pace.window_seconds if pace.window_seconds > 0 else 0.0
+    rate = min(observed or float(pace.throughput_mps), float(pace.throughput_mps))
+    return round(max(0.0, waiting_seconds) + remaining / rate, 1)

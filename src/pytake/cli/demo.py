@@ -190,8 +190,13 @@ def _counts(campaign: dict[str, Any], recent: deque[tuple[float, int, int]]) -> 
     return (
         f"sent {campaign['messages_sent']}  delivered {campaign['messages_delivered']}  "
         f"read {campaign['messages_read']}  retrying {campaign['messages_retrying']}  "
-        f"failed {campaign['messages_failed']}  {rate:,.0f} msg/s"
+        f"failed {campaign['messages_failed']}  {rate:,.0f} msg/s{_eta(campaign)}"
     )
+
+
+def _eta(campaign: dict[str, Any]) -> str:
+    eta = campaign.get("eta_seconds")
+    return f"  ETA {eta:,.0f}s" if eta else ""
 
 
 def _settled(recent: deque[tuple[float, int, int]], since_end: float) -> bool:

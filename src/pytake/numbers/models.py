@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pytake.core.db import Base, UTCDateTime, new_id, utcnow
 
+# The Cloud API's default throughput per business number (messages per second).
+DEFAULT_THROUGHPUT_MPS = 80
+
 
 class WhatsAppNumber(Base):
     __tablename__ = "whatsapp_number"
@@ -20,7 +23,7 @@ class WhatsAppNumber(Base):
     phone_number_id: Mapped[str] = mapped_column(String(64))
     display_phone_number: Mapped[str] = mapped_column(String(32))
     access_token: Mapped[str] = mapped_column(Text)
-    throughput_mps: Mapped[int] = mapped_column(Integer, default=80)
+    throughput_mps: Mapped[int] = mapped_column(Integer, default=DEFAULT_THROUGHPUT_MPS)
     messaging_limit_24h: Mapped[int | None] = mapped_column(Integer, nullable=True)
     api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -32,6 +32,7 @@ async def test_sends_never_exceed_the_number_throughput_when_the_api_enforces_it
     scenario: Scenario, simulator: RunningSimulator, engine: Runtime
 ) -> None:
     campaign = await scenario.started(400, number={"throughput_mps": LIMIT})
+    assert campaign["eta_seconds"] == 400 / LIMIT
     await scenario.wait_status(campaign["id"], "completed", timeout=60)
     done = await scenario.get(campaign["id"])
 
@@ -70,6 +71,7 @@ async def test_campaign_takes_what_fits_then_pauses_until_capacity_frees_when_ov
     first_send = min(datetime.fromisoformat(a["timestamp"]) for r in records for a in r["attempts"])
     assert (paused["pause_reason"], paused["messages_sent"]) == ("rate_limit", 100)
     assert datetime.fromisoformat(paused["resume_at"]) == first_send + timedelta(hours=24)
+    assert 23 * 3600 < paused["eta_seconds"] <= 24 * 3600 + 60
     assert len(await accepted_log(simulator)) == 100
 
     clock.advance(24 * 3600 + 60)

@@ -1,6 +1,6 @@
 """Retry-statistics formulas over per-status aggregates (API.md's fixed meanings)."""
 
-from pytake.campaigns.stats import StatusAggregate, summarize
+from pytake.campaigns.stats import SendPace, StatusAggregate, estimate_eta, summarize
 
 
 def test_figures_follow_api_meanings_when_statuses_are_mixed() -> None:
@@ -46,3 +46,24 @@ def test_skipped_and_cancelled_count_toward_total_and_progress_when_present() ->
         ]
     )
     assert (figures.total_contacts, figures.progress) == (4, 50.0)
+
+
+def test_eta_follows_the_observed_pace_when_sends_have_been_seen() -> None:
+    assert estimate_eta(600, SendPace(successes=600, window_seconds=60, throughput_mps=80)) == 60
+
+
+def test_eta_uses_the_number_throughput_when_nothing_was_sent_yet() -> None:
+    assert estimate_eta(800, SendPace(successes=0, window_seconds=0, throughput_mps=80)) == 10
+
+
+def test_eta_is_never_faster_than_the_number_allows_when_a_burst_was_observed() -> None:
+    assert estimate_eta(200, SendPace(successes=6000, window_seconds=60, throughput_mps=20)) == 10
+
+
+def test_eta_adds_the_wait_for_a_limit_when_the_campaign_waits_for_one() -> None:
+    pace = SendPace(successes=0, window_seconds=0, throughput_mps=10)
+    assert estimate_eta(50, pace, waiting_seconds=3600) == 3605
+
+
+def test_eta_is_none_when_nothing_is_left_to_send() -> None:
+    assert estimate_eta(0, SendPace(successes=5, window_seconds=60, throughput_mps=80)) is None

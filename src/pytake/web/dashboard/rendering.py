@@ -110,7 +110,20 @@ def _percent(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
+def _time_left(seconds: float | None) -> str:
+    """A rough "time left" for the ETA; the same wording as campaign.js's `timeLeft`."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"about {max(1, round(seconds))} s left"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min left"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"about {hours} h {minutes} min left"
+
+
 templates.env.filters["grouped"] = _grouped
+templates.env.filters["time_left"] = _time_left
 templates.env.filters["moment"] = _moment
 templates.env.filters["pct"] = _percent
 templates.env.filters["brief"] = without_trace_id

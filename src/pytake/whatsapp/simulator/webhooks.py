@@ -25,8 +25,9 @@ logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_SECONDS: Final = 0.1
 MAX_STATUSES_PER_POST: Final = 100
-# Meta retries an unanswered webhook for days; about a minute covers a receiver restart.
-RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+# Meta retries an unanswered webhook for days; a minute, never more than 4 s apart, covers a
+# receiver restart and lets it see a send before its reconciliation grace runs out.
+RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0) + (4.0,) * 14
 MAX_CONCURRENT_POSTS: Final = 16
 POST_TIMEOUT_SECONDS: Final = 10.0
 

@@ -44,6 +44,15 @@
     });
   }
 
+  // The same wording as the server's `time_left` filter.
+  function timeLeft(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
+    if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+    const minutes = Math.round(seconds / 60);
+    return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
+  }
+
   function showFigures(event) {
     const counts = { ...event.stats.statuses, audience: event.stats.total_contacts };
     const total = event.stats.total_contacts;
@@ -52,6 +61,7 @@
     each("[data-progress]", (el) => el.setAttribute("aria-valuenow", pct(event.progress)));
     each('[data-bar="progress"]', (el) => el.setAttribute("width", `${event.progress}%`));
     each("[data-total]", (el) => { el.textContent = numbers.format(total); });
+    each("[data-eta]", (el) => { el.textContent = timeLeft(event.eta_seconds); });
     each("[data-finished]", (el) => {
       el.textContent = numbers.format(total - counts.pending - counts.retrying);
     });
