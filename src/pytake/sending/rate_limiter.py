@@ -12,8 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-# Pacing a hair under the limit absorbs network jitter between us and the API.
-PACING_MARGIN = 0.98
+# Pacing a little under the limit absorbs jitter between our send and its arrival at the API.
+PACING_MARGIN = 0.95
 SLOWDOWN_FACTOR = 0.5
 SLOWEST_SHARE = 0.1
 # After a throttling answer the share of the limit used grows back by this much per second.
