@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -43,21 +44,31 @@ async def wait_until_answering(url: str, *, timeout: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def simulator_process(port: int, *options: str) -> Iterator[str]:
-    """`pytake simulator` in its own process (its own core); yields its API base URL."""
-    command = [sys.executable, "-m", "pytake", "simulator", "--port", str(port), *options]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+def pytake_process(*args: str, env: dict[str, str] | None = None) -> Iterator[None]:
+    """`pytake ARGS` in its own process (its own core), quiet, stopped when the block ends."""
+    command = [sys.executable, "-m", "pytake", *args]
+    process = subprocess.Popen(  # noqa: S603
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+
+
+@contextlib.contextmanager
+def simulator_process(port: int, *options: str) -> Iterator[str]:
+    """`pytake simulator` in its own process; yields its root URL."""
+    with pytake_process("simulator", "--port", str(port), *options):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.asynccontextmanager

@@ -1,9 +1,6 @@
 """Runs the webhook benchmark: `pytake serve` in its own process, posted to by this one."""
 
 import contextlib
-import os
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -21,7 +18,7 @@ from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.preparation import prepare_campaign
 from pytake.cli.benchmarks.webhook_load import LoadResult, build_bodies, post_all
 from pytake.cli.benchmarks.webhook_repository import count_by_status, mark_all_accepted
-from pytake.cli.processes import free_port, wait_until_answering
+from pytake.cli.processes import free_port, pytake_process, wait_until_answering
 from pytake.core.db import Database, utcnow
 
 APP_SECRET = "bench-app-secret"  # noqa: S105 - shared by this run's poster and server only
@@ -96,22 +93,12 @@ async def _final_statuses(database_url: str, campaign_id: uuid.UUID) -> dict[str
 def _served(port: int, database_url: str) -> Iterator[str]:
     """`pytake serve` in its own process (its own core); yields its URL."""
     env = {
-        **os.environ,
         "PYTAKE_DATABASE_URL": database_url,
         "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
         "PYTAKE_LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "pytake", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
-    try:
+    with pytake_process("serve", "--port", str(port), env=env):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def report_json(report: WebhookBenchReport) -> dict[str, Any]:
