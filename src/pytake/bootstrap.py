@@ -8,10 +8,13 @@ from sqlalchemy.engine import Connection
 
 from pytake.core.clock import Clock, SystemClock
 from pytake.core.db import Database
+from pytake.core.redis import create_redis
 from pytake.core.settings import Settings
+from pytake.distributed.progress import RedisProgressBus
+from pytake.distributed.rate_limiter import RedisRateLimiter
 from pytake.sending.breaker import BreakerSettings
 from pytake.sending.engine import Engine, EngineConfig
-from pytake.sending.ports import MessageSender
+from pytake.sending.ports import MessageSender, RateLimiter
 from pytake.sending.progress import LocalProgressBus
 from pytake.sending.rate_limiter import LocalRateLimiter
 from pytake.whatsapp.client import CloudApiClient
@@ -55,7 +58,13 @@ class Runtime:
             connect_timeout_seconds=settings.http_connect_timeout_seconds,
             max_connections=settings.send_concurrency,
         )
-        self.progress = LocalProgressBus()
+        # With Redis, limits and progress are shared by every process of the deployment.
+        self.redis = create_redis(settings.redis_url) if settings.redis_url else None
+        self.progress: LocalProgressBus | RedisProgressBus = LocalProgressBus()
+        self.limiter: RateLimiter = LocalRateLimiter()
+        if self.redis is not None:
+            self.progress = RedisProgressBus(self.redis)
+            self.limiter = RedisRateLimiter(self.redis)
         secret = settings.whatsapp_app_secret
         self.webhooks = WebhookReceiver(
             self.db,
@@ -70,11 +79,13 @@ class Runtime:
                 sender=self.sender,
                 clock=self.clock,
                 config=engine_config(settings),
-                limiter=LocalRateLimiter(),
+                limiter=self.limiter,
                 progress=self.progress,
             )
 
     async def start(self) -> None:
+        if isinstance(self.progress, RedisProgressBus):
+            await self.progress.start()
         await self.webhooks.start()
         if self.engine is not None:
             await self.engine.start()
@@ -84,6 +95,10 @@ class Runtime:
         if self.engine is not None:
             await self.engine.stop()
         await self.sender.close()
+        if isinstance(self.progress, RedisProgressBus):
+            await self.progress.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.db.dispose()
 
     def campaign_changed(self, campaign_id: uuid.UUID, status: str) -> None:

@@ -16,7 +16,12 @@ from pytake.core.db import Database
 
 
 async def start_campaign(
-    api: httpx.AsyncClient, simulator_url: str, *, contacts: int, throughput_mps: int = 1000
+    api: httpx.AsyncClient,
+    simulator_url: str,
+    *,
+    contacts: int,
+    throughput_mps: int = 1000,
+    **campaign_fields: Any,
 ) -> str:
     """A number, `contacts` contacts and a started campaign, all through the HTTP API."""
     number = await api.post(
@@ -41,6 +46,7 @@ async def start_campaign(
             "whatsapp_number_id": number.json()["id"],
             "template": {"name": "hello_world", "language": "en_US"},
             "contact_tags": ["e2e"],
+            **campaign_fields,
         },
     )
     campaign_id = str(campaign.json()["id"])
@@ -49,9 +55,13 @@ async def start_campaign(
 
 
 async def wait_campaign(
-    api: httpx.AsyncClient, campaign_id: str, check: Callable[[dict[str, Any]], bool]
+    api: httpx.AsyncClient,
+    campaign_id: str,
+    check: Callable[[dict[str, Any]], bool],
+    *,
+    timeout: float = 90,
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         campaign = dict((await api.get(f"/api/v1/campaigns/{campaign_id}")).json())
         if check(campaign):

@@ -38,7 +38,10 @@ def wait_http(url: str, *, timeout: float = 30.0) -> None:
 class Process:
     """A `pytake` subprocess whose output goes to a log file for the test report."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, args: list[str], *, env: dict[str, str], log: Path, own_group: bool = False
+    ) -> None:
+        """`own_group`: the process leads a process group, so `kill_group` reaches its children."""
         self.log = log
         self._log_file = log.open("ab")
         self.popen = subprocess.Popen(
@@ -46,7 +49,13 @@ class Process:
             env={**os.environ, **env},
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
+
+    def kill_group(self) -> None:
+        """SIGKILL to the process and every child it started, as when its machine dies."""
+        os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0) -> int:
         if self.popen.poll() is None:

@@ -3,16 +3,23 @@
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from pytake.cli.benchmarks.cluster import cluster_json, render_cluster_report
 from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.report import render_report, report_json
-from pytake.cli.benchmarks.run import BenchOptions, bench_settings, run_engine_bench
+from pytake.cli.benchmarks.run import (
+    BenchOptions,
+    bench_settings,
+    run_cluster_engine_bench,
+    run_engine_bench,
+)
 from pytake.cli.benchmarks.webhooks import webhooks
+from pytake.cli.settings import load_settings
 
 bench_app = typer.Typer(help="Benchmarks against the local Cloud API simulator.")
 
@@ -82,11 +89,22 @@ def engine(
             callback=_database_url, help="Database (default: fresh SQLite in a temp dir)."
         ),
     ] = None,
+    executor: Annotated[
+        Literal["inprocess", "celery"],
+        typer.Option(help="inprocess: the engine in this process; celery: `pytake worker`s."),
+    ] = "inprocess",
+    workers: Annotated[
+        list[int] | None,
+        typer.Option(min=1, max=64, help="Worker processes (celery; repeat for one run each)."),
+    ] = None,
 ) -> None:
     """Engine messages/s, write cost per attempt and peak memory, vs the naive design."""
     options = BenchOptions(
         contacts, transient_rate, baseline_contacts or contacts, baseline_seconds, database_url
     )
+    if executor == "celery":
+        _cluster_bench(options, workers or [1], json_path)
+        return
     try:
         report = asyncio.run(run_engine_bench(options))
     except BenchError as exc:
@@ -95,6 +113,24 @@ def engine(
     render_report(report, Console())
     if json_path is not None:
         json_path.write_text(json.dumps(report_json(report), indent=2) + "\n")
+
+
+def _cluster_bench(options: BenchOptions, workers: list[int], json_path: Path | None) -> None:
+    """The distributed engine on PostgreSQL with `PYTAKE_REDIS_URL`; no naive baseline."""
+    if options.database_url is None or not options.database_url.startswith("postgresql"):
+        raise typer.BadParameter("--executor celery needs a PostgreSQL --database-url")
+    redis_url = load_settings().redis_url
+    if redis_url is None:
+        typer.echo("Error: --executor celery needs PYTAKE_REDIS_URL", err=True)
+        raise typer.Exit(2)
+    try:
+        runs = asyncio.run(run_cluster_engine_bench(options, workers=workers, redis_url=redis_url))
+    except BenchError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    render_cluster_report(runs, Console())
+    if json_path is not None:
+        json_path.write_text(json.dumps(cluster_json(runs), indent=2) + "\n")
 
 
 bench_app.command("webhooks")(webhooks)

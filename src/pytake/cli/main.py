@@ -1,6 +1,8 @@
 """Entry point of `pytake`: serve, worker, migrate, apikey, simulator, demo, bench."""
 
 import asyncio
+import importlib
+import os
 
 import typer
 import uvicorn
@@ -8,6 +10,7 @@ from rich.console import Console
 
 from pytake.bootstrap import migrate
 from pytake.cli.bench import bench_app
+from pytake.cli.checks import require_reachable_redis, require_shared_database
 from pytake.cli.demo import DemoOptions, run_demo
 from pytake.cli.processes import api_server_config
 from pytake.cli.settings import load_settings
@@ -23,6 +26,7 @@ app = typer.Typer(
     # Plain usage errors: "Error: Invalid value for '--port': …", no box drawing.
     rich_markup_mode=None,
 )
+WORKER_MODULE = "pytake.worker.main"
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bench_app, name="bench")
@@ -44,6 +48,9 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API, webhooks, WebSocket, dashboard (and the engine)."""
     settings = load_settings()
+    if settings.executor == "celery":
+        require_shared_database(settings, "PYTAKE_EXECUTOR=celery")
+    require_reachable_redis(settings)
     configure_logging(settings.log_level)
 
     async def run() -> None:
@@ -52,6 +59,24 @@ def serve(
         await uvicorn.Server(api_server_config(host, port)).serve()
 
     asyncio.run(run())
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(
+        os.cpu_count() or 1, min=1, max=256, help="Processes sending batches (default: cores)."
+    ),
+) -> None:
+    """Run a Celery worker for PYTAKE_EXECUTOR=celery (the cluster's scheduler is embedded)."""
+    settings = load_settings()
+    if settings.executor != "celery":
+        typer.echo("Error: pytake worker needs PYTAKE_EXECUTOR=celery", err=True)
+        raise typer.Exit(2)
+    require_shared_database(settings, "pytake worker")
+    require_reachable_redis(settings)
+    configure_logging(settings.log_level)
+    # Loaded by name, as the web app is: the command line never imports the worker package.
+    importlib.import_module(WORKER_MODULE).run_worker(settings, concurrency=concurrency)
 
 
 @app.command("migrate")

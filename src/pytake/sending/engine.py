@@ -20,7 +20,8 @@ from pytake.core.db import Database
 from pytake.sending import control_repository as control
 from pytake.sending import repository
 from pytake.sending.breaker import BreakerSettings
-from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig, FlushObserver
+from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig
+from pytake.sending.pipeline import FlushObserver, SendParts
 from pytake.sending.ports import MessageSender, ProgressPublisher, RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ class Engine:
         self._dispatchers: dict[uuid.UUID, tuple[CampaignDispatcher, asyncio.Task[None]]] = {}
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._parts = SendParts(
+            db, sender, clock, limiter, progress, asyncio.Semaphore(config.concurrency)
+        )
         self._next_sweep = 0.0
 
     async def start(self) -> None:
@@ -140,9 +143,7 @@ class Engine:
                 return
         dispatcher = CampaignDispatcher(
             plan,
-            db=self.db,
-            sender=self.sender,
-            clock=self.clock,
+            self._parts,
             config=DispatchConfig(
                 batch_size=self.config.batch_size,
                 poll_interval_seconds=self.config.poll_interval_seconds,
@@ -150,9 +151,6 @@ class Engine:
                 default_api_base_url=self.config.default_api_base_url,
                 breaker=self.config.breaker,
             ),
-            send_slots=self._slots,
-            limiter=self.limiter,
-            progress=self.progress,
             on_flush=self.on_flush,
         )
         task = asyncio.create_task(dispatcher.run(), name=f"pytake-campaign-{campaign_id}")

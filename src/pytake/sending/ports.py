@@ -66,11 +66,15 @@ class ProgressPublisher(Protocol):
     def campaign_changed(self, campaign_id: uuid.UUID) -> None: ...
 
 
+class RateLimiterUnavailableError(Exception):
+    """The shared limiter cannot be reached: no send may go out until it can."""
+
+
 class RateLimiter(Protocol):
     """Paces sends per WhatsApp number, for every campaign on it (ENGINE.md §4)."""
 
     async def acquire(self, key: str, rate_per_second: float) -> None:
-        """Returns when `key` may send its next message."""
+        """Returns when `key` may send its next message; raises RateLimiterUnavailableError."""
         ...
 
     async def slow_down(self, key: str) -> None:

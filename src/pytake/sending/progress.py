@@ -33,5 +33,8 @@ class LocalProgressBus:
             if not watchers:
                 del self._watchers[campaign_id]
 
+    def watched(self) -> list[uuid.UUID]:
+        return list(self._watchers)
+
     def watcher_count(self, campaign_id: uuid.UUID) -> int:
         return len(self._watchers.get(campaign_id, ()))

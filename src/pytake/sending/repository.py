@@ -1,7 +1,7 @@
 """SQL of the engine: claiming due messages, recording outcomes, campaign control writes."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -106,21 +106,27 @@ async def claim_due_messages(
                 lease_lost_at=None,
                 updated_at=now,
             )
-            .returning(
-                Message.id,
-                Message.contact_name,
-                Message.contact_phone,
-                Message.contact_attributes,
-                Message.attempt_count,
-                Message.retries_used,
-            )
+            .returning(*CLAIMED_COLUMNS)
             .execution_options(synchronize_session=False)
         )
-        claimed.extend(
-            ClaimedMessage(id_, name, phone, attributes, attempts, retries, token)
-            for id_, name, phone, attributes, attempts, retries in result
-        )
+        claimed.extend(claimed_messages(result, token))
     return claimed
+
+
+CLAIMED_COLUMNS = (
+    Message.id,
+    Message.contact_name,
+    Message.contact_phone,
+    Message.contact_attributes,
+    Message.attempt_count,
+    Message.retries_used,
+)
+
+
+def claimed_messages(rows: Iterable[Any], token: uuid.UUID) -> Iterator[ClaimedMessage]:
+    """Claims from rows of CLAIMED_COLUMNS, under the lease `token`."""
+    for id_, name, phone, attributes, attempts, retries in rows:
+        yield ClaimedMessage(id_, name, phone, attributes, attempts, retries, token)
 
 
 def _unless_adopted(value: ColumnElement[Any], column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -241,3 +247,11 @@ async def recipients_in_window(
         )
     ).one()
     return int(row[0]), row[1]
+
+
+async def lock_number(session: AsyncSession, number_id: uuid.UUID) -> None:
+    """Holds the number's row until commit, so claimers of one number count one at a time
+    (PostgreSQL; SQLite has one writer at a time anyway)."""
+    await session.execute(
+        select(WhatsAppNumber.id).where(WhatsAppNumber.id == number_id).with_for_update()
+    )

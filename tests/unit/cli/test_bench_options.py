@@ -38,3 +38,10 @@ def test_command_exits_2_naming_the_option_when_its_value_is_bad(
     assert result.exit_code == 2
     assert option in result.output
     assert message in result.output
+
+
+def test_celery_bench_exits_2_naming_postgresql_when_the_database_is_sqlite() -> None:
+    result = CliRunner().invoke(app, ["bench", "engine", "--executor", "celery", "--workers", "2"])
+
+    assert result.exit_code == 2
+    assert "--executor celery needs a PostgreSQL --database-url" in result.output

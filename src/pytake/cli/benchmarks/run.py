@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pytake.cli.benchmarks.baseline import run_baseline
+from pytake.cli.benchmarks.cluster import ClusterRun, run_cluster_bench
 from pytake.cli.benchmarks.engine import run_engine
 from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.report import BenchReport, Conditions
@@ -67,6 +68,21 @@ async def run_engine_bench(options: BenchOptions) -> BenchReport:
                 delay_scale=DELAY_SCALE,
             )
     return BenchReport(_conditions(options, settings), engine, baseline)
+
+
+async def run_cluster_engine_bench(
+    options: BenchOptions, *, workers: list[int], redis_url: str
+) -> list[ClusterRun]:
+    """The engine in `pytake worker` processes: one run per worker count, on PostgreSQL."""
+    assert options.database_url is not None
+    async with _simulator(options.transient_rate) as api_base_url:
+        return await run_cluster_bench(
+            database_url=options.database_url,
+            redis_url=redis_url,
+            contacts=options.contacts,
+            workers=workers,
+            api_base_url=api_base_url,
+        )
 
 
 @contextlib.asynccontextmanager

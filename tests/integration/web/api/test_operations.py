@@ -3,7 +3,8 @@
 import httpx
 import pytest
 
-from pytake.bootstrap import Runtime
+from pytake.bootstrap import Runtime, migrate
+from pytake.cli.processes import free_port
 from pytake.core.settings import Settings
 from pytake.web.app import create_app
 
@@ -46,3 +47,20 @@ async def test_health_is_503_naming_the_database_when_it_does_not_answer() -> No
     body = answer.json()
     assert body["status"] == "unhealthy"
     assert body["services"]["database"].startswith("error")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_health_is_503_naming_redis_when_it_does_not_answer(database_url: str) -> None:
+    settings = Settings(database_url=database_url, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    runtime = Runtime(settings)
+    await migrate(runtime.db)
+    transport = httpx.ASGITransport(app=create_app(runtime, manage_runtime=False))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://pytake.test") as client:
+            answer = await client.get("/health")
+    finally:
+        await runtime.stop()
+    assert answer.status_code == 503
+    services = answer.json()["services"]
+    assert services["database"] == "ok"
+    assert services["redis"].startswith("error: ")

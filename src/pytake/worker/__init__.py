@@ -1,0 +1,1 @@
+"""The Celery worker: distributed sending for `PYTAKE_EXECUTOR=celery` (`pytake worker`)."""
