@@ -93,7 +93,8 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
         _print_stats(stats, console)
     console.print(
         f"\nThe data stays in {settings.database_url.split('///')[-1]}. Run [bold]pytake serve[/] "
-        f"and open http://127.0.0.1:{options.port}/docs (API key: [bold]{key}[/])."
+        f"and open the dashboard at http://127.0.0.1:{options.port}/ or the API at "
+        f"http://127.0.0.1:{options.port}/docs (API key: [bold]{key}[/])."
     )
 
 
