@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pytake.cli.benchmarks.cluster import cluster_json, render_cluster_report
 from pytake.cli.benchmarks.errors import BenchError
+from pytake.cli.benchmarks.output import run_and_report
 from pytake.cli.benchmarks.report import render_report, report_json
 from pytake.cli.benchmarks.run import (
     BenchOptions,
@@ -105,14 +106,9 @@ def engine(
     if executor == "celery":
         _cluster_bench(options, workers or [1], json_path)
         return
-    try:
-        report = asyncio.run(run_engine_bench(options))
-    except BenchError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    render_report(report, Console())
-    if json_path is not None:
-        json_path.write_text(json.dumps(report_json(report), indent=2) + "\n")
+    run_and_report(
+        run_engine_bench(options), render=render_report, to_json=report_json, json_path=json_path
+    )
 
 
 def _cluster_bench(options: BenchOptions, workers: list[int], json_path: Path | None) -> None:

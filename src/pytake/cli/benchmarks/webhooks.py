@@ -1,14 +1,11 @@
 """`pytake bench webhooks`: status-webhook ingestion rate and answer times over real HTTP."""
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from pytake.cli.benchmarks.errors import BenchError
+from pytake.cli.benchmarks.output import run_and_report
 from pytake.cli.benchmarks.webhook_run import (
     WebhookBenchOptions,
     render_report,
@@ -42,11 +39,6 @@ def webhooks(
 ) -> None:
     """Statuses applied per second and POST /webhooks/meta answer times (p50, p99)."""
     options = WebhookBenchOptions(messages, statuses_per_body, posters)
-    try:
-        report = asyncio.run(run_webhook_bench(options))
-    except BenchError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    render_report(report, Console())
-    if json_path is not None:
-        json_path.write_text(json.dumps(report_json(report), indent=2) + "\n")
+    run_and_report(
+        run_webhook_bench(options), render=render_report, to_json=report_json, json_path=json_path
+    )
