@@ -44,7 +44,7 @@ ERROR_CLASSES: Final[Mapping[int, ErrorClass]] = {
     131045: HALTING,  # Odoo also calls it a bounce, but re-registering the number is the fix
     131047: PERMANENT,
     131048: HALTING,  # Meta files it under throttling; the remedy is quality, so pause (§7.6)
-    131049: PERMANENT,  # DEFER-24h: a resend within this campaign's horizon fails again
+    131049: TRANSIENT,  # per-user marketing cap: retried, but no sooner than 24 h later
     131050: PERMANENT,
     131051: PERMANENT,
     131053: PERMANENT,  # media shared by every send fails them all: the circuit breaker pauses
@@ -79,8 +79,9 @@ ERROR_CLASSES: Final[Mapping[int, ErrorClass]] = {
 # 200-299 is one documented row: "API permission missing".
 PERMISSION_CODES: Final = range(200, 300)
 PAIR_RATE_CODE: Final = 131056
-# Meta's own waits; 131056's 4^x grows with the attempt count instead.
-NAMED_WAITS_SECONDS: Final[Mapping[int, float]] = {131057: 60.0, 132069: 3600.0}
+# Meta's own waits; 131056's 4^x grows with the attempt count instead. 131049: Meta says a
+# resend within 24 h fails again.
+NAMED_WAITS_SECONDS: Final[Mapping[int, float]] = {131057: 60.0, 132069: 3600.0, 131049: 86_400.0}
 # Beyond 4^6 s (~68 min) the pair-rate quota (1 msg / 6 s) has long refilled.
 MAX_PAIR_RATE_EXPONENT: Final = 6
 MAX_MESSAGE_LENGTH: Final = 500

@@ -1,5 +1,6 @@
 """Status receipts applied to a real campaign: monotonic, idempotent, failures retried."""
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -128,8 +129,8 @@ async def test_contact_fails_with_its_error_listed_when_failure_is_permanent(
     scenario: Scenario, engine: Runtime, api: httpx.AsyncClient
 ) -> None:
     campaign_id, (wamid,) = await _sent(scenario, 1)
-    await post_statuses(api, failed(wamid, 131049, "Not delivered for ecosystem health"))
-    again = await post_statuses(api, failed(wamid, 131049), status(wamid, "delivered"))
+    await post_statuses(api, failed(wamid, 131026, "Message undeliverable"))
+    again = await post_statuses(api, failed(wamid, 131026), status(wamid, "delivered"))
 
     assert (again["duplicates"], again["ignored"]) == (1, 1)
     campaign = await scenario.get(campaign_id)
@@ -141,8 +142,29 @@ async def test_contact_fails_with_its_error_listed_when_failure_is_permanent(
     stats = await scenario.call("GET", f"/campaigns/{campaign_id}/retry-stats")
     assert (stats["successful_on_first_attempt"], stats["total_attempts"]) == (0, 1)
     (error,) = stats["recent_errors"]
-    assert (error["attempt"], error["code"]) == (0, 131049)
-    assert "ecosystem health" in error["error"]
+    assert (error["attempt"], error["code"]) == (0, 131026)
+    assert "undeliverable" in error["error"]
+
+
+async def test_engine_resends_a_day_later_when_failed_status_is_meta_marketing_cap(
+    scenario: Scenario,
+    engine: Runtime,
+    api: httpx.AsyncClient,
+    simulator: RunningSimulator,
+    clock: OffsetClock,
+) -> None:
+    campaign_id, (wamid,) = await _sent(scenario, 1)
+
+    await post_statuses(api, failed(wamid, 131049, "Not delivered for ecosystem health"))
+
+    assert (await _funnel(scenario, campaign_id))["retrying"] == 1
+    clock.advance(23 * 3600)
+    await asyncio.sleep(0.5)
+    assert len(await accepted_log(simulator)) == 1
+    clock.advance(3600)
+    await scenario.wait_status(campaign_id, "completed")
+    assert len(await accepted_log(simulator)) == 2
+    assert await _statuses(scenario, campaign_id) == {"sent": 1}
 
 
 async def test_engine_resends_when_failed_status_has_a_transient_code(

@@ -1,5 +1,6 @@
 """The engine end to end on SQLite and PostgreSQL, against the simulator over real HTTP."""
 
+import asyncio
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -112,3 +113,23 @@ async def test_campaign_finishes_after_resume_when_halting_cause_is_fixed(
     await scenario.wait_status(campaign["id"], "completed")
     statuses = Counter(r["status"] for r in await scenario.records(campaign["id"]))
     assert statuses == {"sent": 3}
+
+
+async def test_contact_is_retried_no_sooner_than_a_day_later_when_meta_caps_its_marketing(
+    scenario: Scenario, simulator: RunningSimulator, engine: Runtime, clock: OffsetClock
+) -> None:
+    await _rule(simulator, "5511900000001", 131049, times=1)
+    campaign = await scenario.started(1)
+    await _wait_attempts(scenario, campaign["id"], 1)
+    assert (await _record(scenario, campaign["id"]))["status"] == "retrying"
+
+    clock.advance(23 * 3600)
+    await asyncio.sleep(0.5)
+    assert len((await _record(scenario, campaign["id"]))["attempts"]) == 1
+    clock.advance(3600)
+    await scenario.wait_status(campaign["id"], "completed")
+
+    record = await _record(scenario, campaign["id"])
+    first, second = _times(record)
+    assert (second - first).total_seconds() >= 24 * 3600
+    assert [a["success"] for a in record["attempts"]] == [False, True]

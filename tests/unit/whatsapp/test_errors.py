@@ -46,7 +46,7 @@ DOCUMENTED_ROWS = [
     (131042, H),
     (131045, H),
     (131047, P),
-    (131049, P),
+    (131049, T),
     (131050, P),
     (131051, P),
     (131053, P),
@@ -142,7 +142,9 @@ def test_pair_rate_wait_stays_bounded_when_attempts_pile_up() -> None:
     assert retry_after_for(131056, attempt_count=10_000) == 4.0**6
 
 
-@pytest.mark.parametrize(("code", "expected"), [(131057, 60.0), (132069, 3600.0)])
+@pytest.mark.parametrize(
+    ("code", "expected"), [(131057, 60.0), (132069, 3600.0), (131049, 86_400.0)]
+)
 def test_waits_as_meta_says_when_code_names_a_wait(code: int, expected: float) -> None:
     assert retry_after_for(code) == expected
 
@@ -166,7 +168,7 @@ def test_reads_code_title_and_details_when_given_a_sync_error_body(
     assert "Az8or2yhqkZfEZ-_4Qn_Bam" in error.message
 
 
-def test_is_permanent_131049_when_given_a_failed_status_webhook_error(
+def test_defers_131049_a_day_when_given_a_failed_status_webhook_error(
     fixture_json: Callable[[str], Any],
 ) -> None:
     payload = fixture_json("webhook_status_failed.json")
@@ -174,7 +176,8 @@ def test_is_permanent_131049_when_given_a_failed_status_webhook_error(
 
     error = parse_graph_error(item)
 
-    assert (error.error_class, error.code) == (P, 131049)
+    assert (error.error_class, error.code) == (T, 131049)
+    assert error.retry_after_seconds == 86_400.0
     assert error.message.startswith("(#131049) This message was not delivered")
 
 

@@ -71,7 +71,7 @@ def test_failed_fixture_carries_a_classified_error_when_parsed(
     (error,) = event.errors
     assert event.status is ReceiptStatus.FAILED
     assert event.biz_opaque_callback_data is None
-    assert (error.code, error.error_class) == (131049, ErrorClass.PERMANENT)
+    assert (error.code, error.error_class) == (131049, ErrorClass.TRANSIENT)
     assert error.message.startswith("(#131049) This message was not delivered")
 
 
