@@ -114,6 +114,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         concurrency=settings.send_concurrency,
         poll_interval_seconds=settings.dispatch_interval_seconds,
         lease_seconds=settings.lease_seconds,
+        lease_renew_seconds=settings.lease_renew_seconds,
         reconcile_grace_seconds=settings.reconcile_grace_seconds,
         schedule_late_after_seconds=settings.schedule_late_after_seconds,
         breaker=BreakerSettings(

@@ -111,6 +111,9 @@ class Message(Base):
     lease_token: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     # When the lease ran out without an outcome: webhooks get a grace period to show the send.
     lease_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # While `sending`: when the send was handed to the Cloud API client. A claim without it
+    # cannot have reached Meta, so a lost claimer's message goes straight back to the queue.
+    in_flight_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wamid: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -11,8 +11,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"PYTAKE_{'_'.join(str(p) for p in error['loc']).upper()}: "
-            f"{error['msg'].removeprefix('Value error, ')}"
+            # A rule across settings (no `loc`) names its variables itself.
+            (f"PYTAKE_{'_'.join(str(p) for p in error['loc']).upper()}: " if error["loc"] else "")
+            + error["msg"].removeprefix("Value error, ")
             for error in exc.errors()
         )
         typer.echo(f"Error: bad setting: {problems}", err=True)

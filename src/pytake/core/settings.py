@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=128, ge=1, le=2048)
     dispatch_batch_size: int = Field(default=500, ge=1, le=10_000)
     dispatch_interval_seconds: float = Field(default=0.25, gt=0, le=60)
-    lease_seconds: int = Field(default=120, ge=5, le=3600)
+    lease_seconds: int = Field(default=15, ge=5, le=3600)
+    lease_renew_seconds: float = Field(default=5.0, gt=0, le=1800)
     reconcile_grace_seconds: int = Field(default=60, ge=1, le=86_400)
     breaker_window: int = Field(default=200, ge=10, le=100_000)
     breaker_threshold: float = Field(default=0.5, gt=0, le=1)
@@ -56,6 +57,15 @@ class Settings(BaseSettings):
                 f"must start with redis://, rediss:// or unix:// (got {value.split(':', 1)[0]!r})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _renewed_before_expiry(self) -> "Settings":
+        if self.lease_renew_seconds > self.lease_seconds / 2:
+            raise ValueError(
+                "PYTAKE_LEASE_RENEW_SECONDS must be at most half of PYTAKE_LEASE_SECONDS "
+                f"({self.lease_renew_seconds:g} > {self.lease_seconds}/2)"
+            )
+        return self
 
     @property
     def is_sqlite(self) -> bool:

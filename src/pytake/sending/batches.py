@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import CampaignStatus, PauseReason
-from pytake.sending import batch_repository, repository
+from pytake.sending import batch_repository, lease_repository, repository
 from pytake.sending import control_repository as control
 from pytake.sending.breaker import FailureWindow
 from pytake.sending.messaging_limit import messaging_room
@@ -53,13 +53,13 @@ async def claim_due_batches(parts: SendParts, config: BatchConfig) -> list[Batch
     now = parts.clock.now()
     async with parts.db.transaction() as session:
         grace = timedelta(seconds=config.reconcile_grace_seconds)
-        fenced, requeued = await control.expire_leases(session, now=now, grace=grace)
+        taken = await lease_repository.take_back_leases(session, now=now, grace=grace)
         late_after = timedelta(seconds=config.schedule_late_after_seconds)
         changed = await control.start_due_scheduled(session, now, late_after=late_after)
         changed += await control.resume_due_rate_limited(session, now)
         running = await control.running_campaign_ids(session)
-    if fenced or requeued:
-        logger.warning("leases run out: %d fenced, %d queued again", fenced, requeued)
+    if taken:
+        logger.warning("%s", taken.describe())
     for campaign_id in changed:
         parts.progress.campaign_changed(campaign_id)
     batches: list[Batch] = []

@@ -1,14 +1,12 @@
-"""SQL of the engine's campaign-level writes: starting, pausing, resuming, completing,
-and taking back messages whose sender vanished."""
+"""SQL of the engine's campaign-level writes: starting, pausing, resuming, completing."""
 
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import (
-    Attempt,
     Campaign,
     CampaignStatus,
     Message,
@@ -18,7 +16,6 @@ from pytake.campaigns.models import (
 from pytake.campaigns.repository import cancel_open_messages
 
 _OPEN = (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.RETRYING)
-LOST_SEND_ERROR = "no answer was recorded for this send (its sender stopped); sending again"
 
 
 async def campaign_status(session: AsyncSession, campaign_id: uuid.UUID) -> str | None:
@@ -108,67 +105,3 @@ async def cancel_leftovers(session: AsyncSession, campaign_id: uuid.UUID) -> Non
     """Messages in flight when their campaign was cancelled end cancelled, not queued again."""
     if await campaign_status(session, campaign_id) == CampaignStatus.CANCELLED:
         await cancel_open_messages(session, campaign_id)
-
-
-async def expire_leases(
-    session: AsyncSession, *, now: datetime, grace: timedelta
-) -> tuple[int, int]:
-    """Takes back messages whose sender vanished, without sending anything twice.
-
-    A lease that runs out is first fenced off (its claimer can no longer record) and given
-    `grace` for a status webhook to show the send happened (delivery matches it by callback
-    data). Only a message still unconfirmed after that is queued again, with the lost send
-    recorded as a failed attempt that spends no retry. Returns (fenced, requeued).
-    """
-    lost = await session.execute(
-        update(Message)
-        .where(
-            Message.status == MessageStatus.SENDING,
-            Message.lease_expires_at < now,
-            Message.lease_lost_at.is_(None),
-        )
-        .values(lease_token=None, lease_lost_at=now, lease_expires_at=now + grace)
-        .execution_options(synchronize_session=False)
-    )
-    expired = (
-        select(Message.id, Message.campaign_id, Message.attempt_count)
-        .where(
-            Message.status == MessageStatus.SENDING,
-            Message.lease_lost_at.is_not(None),
-            Message.lease_expires_at < now,
-        )
-        .with_for_update(skip_locked=True)
-    )
-    rows = (await session.execute(expired)).all()
-    if rows:
-        await session.execute(insert(Attempt), [_lost_attempt(row, now) for row in rows])
-        await session.execute(
-            update(Message)
-            .where(Message.id.in_([row.id for row in rows]))
-            .values(
-                status=MessageStatus.RETRYING,
-                attempt_count=Message.attempt_count + 1,
-                next_attempt_at=now,
-                lease_expires_at=None,
-                lease_lost_at=None,
-                last_error=LOST_SEND_ERROR,
-                last_error_code=None,
-                last_error_class="transient",
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    return int(lost.rowcount), len(rows)  # type: ignore[attr-defined]
-
-
-def _lost_attempt(row: tuple[uuid.UUID, uuid.UUID, int], now: datetime) -> dict[str, object]:
-    message_id, campaign_id, attempt_count = row
-    return {
-        "message_id": message_id,
-        "campaign_id": campaign_id,
-        "attempt_number": attempt_count,
-        "created_at": now,
-        "success": False,
-        "error_message": LOST_SEND_ERROR,
-        "error_class": "transient",
-    }

@@ -24,7 +24,8 @@ from pytake.sending.values import CampaignPlan, ClaimedMessage
 
 logger = logging.getLogger(__name__)
 
-# Claims never run further ahead of the number's pace than this.
+# A campaign holds at most this much of its number's pace claimed, so little is ever held
+# by a sender that dies (ENGINE.md §5).
 CLAIM_AHEAD_SECONDS = 1
 
 
@@ -33,6 +34,7 @@ class DispatchConfig:
     batch_size: int
     poll_interval_seconds: float
     lease_seconds: int
+    lease_renew_seconds: float
     default_api_base_url: str
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     flush_size: int = 250
@@ -56,6 +58,8 @@ class CampaignDispatcher:
                 default_api_base_url=config.default_api_base_url,
                 flush_size=config.flush_size,
                 flush_interval_seconds=config.flush_interval_seconds,
+                lease_seconds=config.lease_seconds,
+                renew_every_seconds=config.lease_renew_seconds,
             ),
             failures=FailureWindow(config.breaker),
             on_flush=on_flush,
@@ -92,12 +96,14 @@ class CampaignDispatcher:
     def _claim_again_in(self, seconds: float) -> None:
         self._next_claim_at = max(self._next_claim_at, time.monotonic() + seconds)
 
+    def _ahead(self) -> int:
+        return max(1, min(self.config.batch_size, self.plan.throughput_mps * CLAIM_AHEAD_SECONDS))
+
     def _wants_more(self) -> bool:
-        return self.pipeline.in_flight <= self.config.batch_size // 2
+        return self.pipeline.in_flight <= self._ahead() // 2
 
     def _claim_size(self) -> int:
-        ahead = max(1, self.plan.throughput_mps * CLAIM_AHEAD_SECONDS)
-        return min(self.config.batch_size - self.pipeline.in_flight, ahead)
+        return self._ahead() - self.pipeline.in_flight
 
     async def _claim(self) -> list[ClaimedMessage]:
         now = self.clock.now()

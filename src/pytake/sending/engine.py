@@ -1,7 +1,9 @@
 """The in-process engine: keeps one dispatcher running for every running campaign.
 
-It starts scheduled campaigns when their time comes, returns messages whose lease expired
-(their worker died) to the queue, and reacts at once to lifecycle changes made by the API.
+It starts scheduled campaigns when their time comes, takes back messages whose lease expired
+(their sender died), and reacts at once to lifecycle changes made by the API. On SQLite the
+process owns the database alone, so at start every lease left by an earlier run is taken back
+at once: sending resumes within seconds of a restart, not after the leases expire.
 """
 
 import asyncio
@@ -18,7 +20,7 @@ from pytake.campaigns.models import CampaignStatus, PauseReason
 from pytake.core.clock import Clock
 from pytake.core.db import Database
 from pytake.sending import control_repository as control
-from pytake.sending import repository
+from pytake.sending import lease_repository, repository
 from pytake.sending.breaker import BreakerSettings
 from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig
 from pytake.sending.pipeline import FlushObserver, SendParts
@@ -26,23 +28,18 @@ from pytake.sending.ports import MessageSender, ProgressPublisher, RateLimiter
 
 logger = logging.getLogger(__name__)
 
-LONGEST_LEASE_SWEEP_SECONDS = 15.0
-
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     batch_size: int = 500
     concurrency: int = 128
     poll_interval_seconds: float = 0.25
-    lease_seconds: int = 120
+    lease_seconds: int = 15
+    lease_renew_seconds: float = 5.0
     reconcile_grace_seconds: int = 60
     schedule_late_after_seconds: int = 3600
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     default_api_base_url: str = "https://graph.facebook.com/v23.0"
-
-    @property
-    def lease_sweep_seconds(self) -> float:
-        return min(LONGEST_LEASE_SWEEP_SECONDS, self.lease_seconds / 2)
 
 
 class Engine:
@@ -70,6 +67,9 @@ class Engine:
 
     async def start(self) -> None:
         if self._supervisor is None:
+            if self.db.is_sqlite:
+                async with self.db.transaction() as session:
+                    await self._take_back_leases(session, self.clock.now(), every_lease=True)
             self._supervisor = asyncio.create_task(self._supervise(), name="pytake-engine")
 
     async def stop(self) -> None:
@@ -109,7 +109,7 @@ class Engine:
         now = self.clock.now()
         async with self.db.transaction() as session:
             if time.monotonic() >= self._next_sweep:
-                await self._sweep_leases(session, now)
+                await self._take_back_leases(session, now)
             late_after = timedelta(seconds=self.config.schedule_late_after_seconds)
             changed = await control.start_due_scheduled(session, now, late_after=late_after)
             changed += await control.resume_due_rate_limited(session, now)
@@ -120,14 +120,16 @@ class Engine:
             if not self.is_dispatching(campaign_id):
                 await self._dispatch(campaign_id)
 
-    async def _sweep_leases(self, session: AsyncSession, now: datetime) -> None:
+    async def _take_back_leases(
+        self, session: AsyncSession, now: datetime, *, every_lease: bool = False
+    ) -> None:
         grace = timedelta(seconds=self.config.reconcile_grace_seconds)
-        fenced, requeued = await control.expire_leases(session, now=now, grace=grace)
-        if fenced:
-            logger.warning("%d sends lost their sender; waiting for a sign they went out", fenced)
-        if requeued:
-            logger.warning("%d sends showed no sign of going out; queued again", requeued)
-        self._next_sweep = time.monotonic() + self.config.lease_sweep_seconds
+        taken = await lease_repository.take_back_leases(
+            session, now=now, grace=grace, every_lease=every_lease
+        )
+        if taken:
+            logger.warning("%s", taken.describe())
+        self._next_sweep = time.monotonic() + self.config.lease_renew_seconds
 
     async def _dispatch(self, campaign_id: uuid.UUID) -> None:
         async with self.db.transaction() as session:
@@ -148,6 +150,7 @@ class Engine:
                 batch_size=self.config.batch_size,
                 poll_interval_seconds=self.config.poll_interval_seconds,
                 lease_seconds=self.config.lease_seconds,
+                lease_renew_seconds=self.config.lease_renew_seconds,
                 default_api_base_url=self.config.default_api_base_url,
                 breaker=self.config.breaker,
             ),

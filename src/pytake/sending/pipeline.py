@@ -1,7 +1,10 @@
 """Pace → send → observe → record for one campaign's claimed messages, whoever claimed them.
 
 The in-process dispatcher feeds it a stream of claims; a distributed worker feeds it one batch.
-Sends run concurrently; each passes the number's rate limiter first, then takes a send slot.
+Sends run concurrently; each passes the number's rate limiter first, then takes a send slot,
+then is marked in flight (durably, many per transaction) just before the HTTP call, which is
+also where an opt-out made since the claim stops it. While sends are held, their leases are
+renewed (a heartbeat), so short leases expire soon only when their holder is gone.
 What an answer says about the number or the campaign (halting errors, throttling, a run of
 failures) is acted on at once; outcomes are written in batched transactions, fenced by the
 claim's lease token. The campaign's status in the database is the control plane: each write
@@ -12,17 +15,21 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from pytake.campaigns.models import CampaignStatus, PauseReason
 from pytake.campaigns.template import MissingVariableError, TemplateContact, render_components
 from pytake.core.clock import Clock
 from pytake.core.db import Database
 from pytake.sending import control_repository as control
-from pytake.sending import repository
+from pytake.sending import lease_repository, repository
 from pytake.sending.breaker import FailureWindow
+from pytake.sending.handoff import HandOffQueue
 from pytake.sending.outcomes import outcome_of
 from pytake.sending.ports import (
     ErrorClass,
@@ -47,6 +54,8 @@ class PipelineConfig:
     default_api_base_url: str
     flush_size: int = 250
     flush_interval_seconds: float = 0.05
+    lease_seconds: int = 15
+    renew_every_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,18 @@ class Released:
 
     message_id: uuid.UUID
     lease_token: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class NotOurs:
+    """A claimed message that is no longer this sender's (opted out, or its lease was lost):
+    nothing is sent and nothing more is written for it."""
+
+    message_id: uuid.UUID
+    lease_token: uuid.UUID
+
+
+Finished = Outcome | Released | NotOurs
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +113,11 @@ class SendPipeline:
         self._limit_key = str(plan.number_id)
         self._pause: Pause | None = None
         self._last_flush = time.monotonic()
-        self._in_flight: set[asyncio.Task[Outcome | Released]] = set()
-        self._buffer: list[Outcome | Released] = []
+        self._in_flight: set[asyncio.Task[Finished]] = set()
+        self._buffer: list[Finished] = []
+        self._handoff = HandOffQueue(parts.db, parts.clock)
+        self._held: Counter[uuid.UUID] = Counter()
+        self._next_renewal = time.monotonic() + config.renew_every_seconds
 
     @property
     def in_flight(self) -> int:
@@ -110,6 +134,7 @@ class SendPipeline:
 
     def start(self, messages: Iterable[ClaimedMessage]) -> None:
         for message in messages:
+            self._held[message.lease_token] += 1
             self._in_flight.add(asyncio.create_task(self._send(message)))
 
     async def collect(self, timeout: float | None) -> None:
@@ -121,16 +146,34 @@ class SendPipeline:
             )
             for task in done:
                 self._in_flight.discard(task)
-                self._buffer.append(task.result())
+                finished = task.result()
+                self._held[finished.lease_token] -= 1
+                self._buffer.append(finished)
+            self._held = +self._held
         if self._should_flush():
             await self.flush()
+        await self._renew_if_due()
 
     async def drain(self) -> None:
         """Halts, waits for the sends in flight, and writes everything (even when cancelled)."""
         self.halt()
         while self._in_flight:
-            await self.collect(None)
+            await self.collect(self.config.renew_every_seconds)
         await asyncio.shield(self.flush())
+
+    async def _renew_if_due(self) -> None:
+        """The heartbeat: the leases of the sends held run on while this sender lives."""
+        if not self._held or time.monotonic() < self._next_renewal:
+            return
+        self._next_renewal = time.monotonic() + self.config.renew_every_seconds
+        until = self.parts.clock.now() + timedelta(seconds=self.config.lease_seconds)
+        try:
+            async with self.parts.db.transaction() as session:
+                await lease_repository.renew_leases(session, list(self._held), until=until)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning(
+                "could not renew the leases of campaign %s: %s", self.plan.campaign_id, exc
+            )
 
     def _should_flush(self) -> bool:
         if len(self._buffer) >= self.config.flush_size:
@@ -141,7 +184,7 @@ class SendPipeline:
     def _may_send(self) -> bool:
         return not self.halted
 
-    async def _send(self, message: ClaimedMessage) -> Outcome | Released:
+    async def _send(self, message: ClaimedMessage) -> Finished:
         if not self._may_send():
             return Released(message.id, message.lease_token)
         # The pace is kept before taking a send slot, so a slow number never holds up others.
@@ -154,6 +197,15 @@ class SendPipeline:
             return Released(message.id, message.lease_token)
         async with self.parts.send_slots:
             # Checked again: a pause may have come while this send waited for its turn.
+            if not self._may_send():
+                return Released(message.id, message.lease_token)
+            try:
+                if not await self._handoff.admit(message):
+                    return NotOurs(message.id, message.lease_token)
+            except (SQLAlchemyError, OSError) as exc:
+                logger.warning("a send was held back: it could not be marked in flight: %s", exc)
+                return Released(message.id, message.lease_token)
+            # Once more: an answer that halts the campaign may have come during the mark.
             if not self._may_send():
                 return Released(message.id, message.lease_token)
             attempted_at = self.parts.clock.now()

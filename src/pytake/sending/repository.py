@@ -104,6 +104,7 @@ async def claim_due_messages(
                 lease_expires_at=lease_until,
                 lease_token=token,
                 lease_lost_at=None,
+                in_flight_at=None,
                 updated_at=now,
             )
             .returning(*CLAIMED_COLUMNS)
@@ -155,6 +156,7 @@ _record_message = (
         lease_expires_at=None,
         lease_token=None,
         lease_lost_at=None,
+        in_flight_at=None,
         wamid=func.coalesce(bindparam("b_wamid"), _message.c.wamid),
         sent_at=func.coalesce(_message.c.sent_at, bindparam("b_sent_at")),
         last_error=bindparam("b_error"),
@@ -227,6 +229,7 @@ async def release_messages(
                 status=MessageStatus.PENDING,
                 lease_expires_at=None,
                 lease_token=None,
+                in_flight_at=None,
                 next_attempt_at=now,
             ),
             [{"b_id": message_id, "b_token": token} for message_id, token in claims],

@@ -52,7 +52,11 @@ class WorkerRuntime:
             lease_seconds=settings.lease_seconds,
             reconcile_grace_seconds=settings.reconcile_grace_seconds,
             schedule_late_after_seconds=settings.schedule_late_after_seconds,
-            pipeline=PipelineConfig(default_api_base_url=settings.whatsapp_api_base_url),
+            pipeline=PipelineConfig(
+                default_api_base_url=settings.whatsapp_api_base_url,
+                lease_seconds=settings.lease_seconds,
+                renew_every_seconds=settings.lease_renew_seconds,
+            ),
         )
         self._breaker = BreakerSettings(
             window=settings.breaker_window,
