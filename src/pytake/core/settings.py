@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=128, ge=1, le=2048)
     dispatch_batch_size: int = Field(default=500, ge=1, le=10_000)
     dispatch_interval_seconds: float = Field(default=0.25, gt=0, le=60)
-    lease_seconds: int = Field(default=15, ge=5, le=3600)
+    lease_seconds: int = Field(default=15, ge=2, le=3600)
     lease_renew_seconds: float = Field(default=5.0, gt=0, le=1800)
     reconcile_grace_seconds: int = Field(default=60, ge=1, le=86_400)
     breaker_window: int = Field(default=200, ge=10, le=100_000)
