@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from support.cluster import RATE, Cluster, running_cluster
 from support.databases import create_postgres_database, drop_postgres_database
-from support.e2e import start_campaign, stored_state, wait_campaign
+from support.e2e import sending_ids, start_campaign, stored_state, wait_campaign
 from support.processes import Process
 from support.redis import RedisServer, redis_server
 
@@ -109,19 +109,40 @@ async def test_each_contact_is_sent_once_within_the_rate_when_three_workers_shar
 async def test_each_contact_is_sent_once_when_the_scheduling_worker_is_killed_mid_campaign(
     tmp_path: Path, postgres_url: str, redis: RedisServer
 ) -> None:
+    # The default lease (15 s, renewed by its holder); a short grace for sends cut off mid-call.
+    settings = {"PYTAKE_LEASE_SECONDS": "15", "PYTAKE_RECONCILE_GRACE_SECONDS": "10"}
     with running_cluster(
-        tmp_path, database_url=postgres_url, redis=redis, workers=WORKERS, webhooks=True
+        tmp_path,
+        database_url=postgres_url,
+        redis=redis,
+        workers=WORKERS,
+        webhooks=True,
+        settings=settings,
     ) as cluster:
         async with httpx.AsyncClient(base_url=cluster.api_url, headers=cluster.headers()) as api:
             campaign_id = await _start(cluster, api)
             await wait_campaign(api, campaign_id, lambda c: c["progress"] >= 30, timeout=120)
             victim = await _scheduling_worker(cluster)
             victim.kill_group()
+            killed_at = time.monotonic()
+            held = await sending_ids(postgres_url, campaign_id)
+            await _wait_none_sending(postgres_url, held)
+            recovered_in = time.monotonic() - killed_at
             done = await _completed(api, campaign_id)
         assert victim.popen.returncode == -9
+        # Everything claimed at the kill, the victim's batches included, was sent meanwhile.
+        assert held
+        assert recovered_in < 30, f"the killed worker's batches took {recovered_in:.1f} s"
         assert all(w.popen.poll() is None for w in cluster.workers if w is not victim)
         await _assert_sent_exactly_once(cluster, postgres_url, campaign_id)
     assert done["messages_sent"] == CONTACTS
+
+
+async def _wait_none_sending(database_url: str, message_ids: set[str]) -> None:
+    deadline = time.monotonic() + 60
+    while await sending_ids(database_url, None, among=message_ids):
+        assert time.monotonic() < deadline, "claimed messages were never sent"
+        await asyncio.sleep(0.2)
 
 
 async def _scheduling_worker(cluster: Cluster) -> Process:

@@ -65,10 +65,17 @@ def _env(database_url: str, redis_url: str) -> dict[str, str]:
 
 @contextmanager
 def running_cluster(
-    tmp_path: Path, *, database_url: str, redis: RedisServer, workers: int, webhooks: bool
+    tmp_path: Path,
+    *,
+    database_url: str,
+    redis: RedisServer,
+    workers: int,
+    webhooks: bool,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
-    """`webhooks`: the simulator reports statuses to the API (needed to recognise lost sends)."""
-    env = _env(database_url, redis.url)
+    """`webhooks`: the simulator reports statuses to the API (needed to recognise lost sends);
+    `settings`: `PYTAKE_` variables for every process, over the cluster's own."""
+    env = {**_env(database_url, redis.url), **(settings or {})}
     created = pytake("apikey", "create", "--org", "e2e", env=env)
     assert created.returncode == 0, created.stderr
     api_port, sim_port = free_port(), free_port()

@@ -83,3 +83,20 @@ async def stored_state(database_url: str, campaign_id: str) -> tuple[str, Counte
             return campaign.status, Counter({status: count for status, count in rows})
     finally:
         await db.dispose()
+
+
+async def sending_ids(
+    database_url: str, campaign_id: str | None, *, among: set[str] | None = None
+) -> set[str]:
+    """Ids of the messages claimed and not yet recorded, of a campaign or `among` these."""
+    db = Database(database_url)
+    try:
+        query = select(Message.id).where(Message.status == "sending")
+        if campaign_id is not None:
+            query = query.where(Message.campaign_id == uuid.UUID(campaign_id))
+        if among is not None:
+            query = query.where(Message.id.in_([uuid.UUID(m) for m in among]))
+        async with db.session() as session:
+            return {str(message_id) for message_id in await session.scalars(query)}
+    finally:
+        await db.dispose()

@@ -37,7 +37,11 @@ async def _dead_senders_claims(
     now = clock.now()
     async with runtime.db.transaction() as session:
         claimed = await repository.claim_due_messages(
-            session, uuid.UUID(campaign["id"]), now=now, lease_until=now + DEAD_LEASE, limit=contacts
+            session,
+            uuid.UUID(campaign["id"]),
+            now=now,
+            lease_until=now + DEAD_LEASE,
+            limit=contacts,
         )
         in_flight = [(m.id, m.lease_token) for m in claimed[:handed]]
         assert len(await lease_repository.hand_off(session, in_flight, now=now)) == handed
