@@ -1,5 +1,5 @@
 """Kill -9 of `pytake serve` on SQLite mid-campaign costs seconds: sending resumes within 10 s
-of the restart, and every contact is still accepted exactly once (ENGINE.md §5)."""
+of the restart, and every contact is still accepted exactly once."""
 
 import signal
 import time

@@ -3,7 +3,7 @@
 A message being sent is in one of two states: *claimed* (under a lease, not yet handed to the
 HTTP client: it cannot have reached Meta) or *in flight* (`in_flight_at` set: it may have).
 A lost claimer's claimed messages go straight back to the queue; only in-flight ones wait
-for a status webhook to show whether they went out (ENGINE.md §5).
+for a status webhook to show whether they went out.
 """
 
 import uuid

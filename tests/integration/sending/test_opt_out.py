@@ -1,4 +1,4 @@
-"""Opted-out contacts are never messaged: checked at the moment of sending (ENGINE.md §6)."""
+"""Opted-out contacts are never messaged: checked at the moment of sending."""
 
 import uuid
 from datetime import timedelta

@@ -1,5 +1,5 @@
 """A sender lost mid-campaign: its unsent claims go back at once, its sends in flight wait for
-a sign they went out, and a holder that lives keeps its leases (ENGINE.md §5)."""
+a sign they went out, and a holder that lives keeps its leases."""
 
 import uuid
 from collections import Counter
