@@ -61,7 +61,8 @@ async def test_retry_stats_match_hand_computed_figures_when_campaign_is_scripted
         "successful_on_first_attempt": 6,
         "required_retries": 3,
         "retry_rate": 30.0,
-        "configuration": {"retry_max_attempts": 1, "retry_base_delay": 10, "retry_max_delay": 60},
+        "configuration": {"retry_max_attempts": 1, "retry_base_delay": 10, "retry_max_delay": 60,
+                          "retry_jitter": "none"},
     }  # fmt: skip
     assert len(errors) == 5
     assert (errors[0]["contact_phone"], errors[0]["attempt"]) == (PHONE.format(4), 1)
@@ -207,3 +208,26 @@ async def test_required_retries_count_contacts_with_several_attempts_when_failur
     }
     stats = await scenario.call("GET", f"/campaigns/{finished}/retry-stats")
     assert (stats["statuses"]["sent"], stats["retry_rate"]) == (10, 40.0)
+
+
+async def test_statuses_add_up_to_total_and_jitter_is_shown_when_skipped_and_cancelled(
+    scenario: Scenario,
+) -> None:
+    number_id = await scenario.number()
+    contacts = await scenario.contacts(3)
+    await scenario.call("PATCH", f"/contacts/{contacts[0]['id']}", json={"opted_out": True})
+    campaign = await scenario.campaign(number_id, retry_jitter="full")
+    await scenario.call("POST", f"/campaigns/{campaign['id']}/start")
+    await scenario.call("POST", f"/campaigns/{campaign['id']}/cancel")
+
+    stats = await scenario.call("GET", f"/campaigns/{campaign['id']}/retry-stats")
+    s = stats["statuses"]
+    assert (s["skipped"], s["cancelled"]) == (1, 2)
+    parts = ("pending", "sent", "retrying", "failed", "skipped", "cancelled")
+    assert sum(s[part] for part in parts) == stats["total_contacts"] == 3
+    assert stats["configuration"] == {
+        "retry_max_attempts": 3,
+        "retry_base_delay": 10,
+        "retry_max_delay": 60,
+        "retry_jitter": "full",
+    }
