@@ -182,6 +182,7 @@ async def get_retry_statistics(session: AsyncSession, campaign: Campaign) -> Ret
             retry_max_attempts=campaign.retry_max_attempts,
             retry_base_delay=campaign.retry_base_delay,
             retry_max_delay=campaign.retry_max_delay,
+            retry_jitter=campaign.retry_jitter,
         ),
         recent_errors=[_error_record(attempt, message) for attempt, message in errors],
     )

@@ -60,19 +60,41 @@ async def list_campaigns(
     return (await session.scalars(query)).all()
 
 
+# Failed attempts that were no try at the contact: a throttled send is rescheduled and a
+# halting one put back in the queue, neither needing a retry (ENGINE.md §2).
+NOT_A_TRY = ("throttled", "halting")
+
+
 async def aggregate_messages(
     session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[StatusAggregate]]:
-    """Per campaign and status: messages, attempts, retried contacts, first-attempt successes."""
+    """Per campaign and status: messages, attempts, retried contacts, first-attempt successes.
+
+    A retried contact is one tried more than once, counted from its attempts: `attempt_count`
+    grows with every attempt row and nothing resets it (unlike the retry budget a retry-failed
+    gives back), less the failed attempts that were no try, read on the error-listing index.
+    """
+    not_tries = (
+        select(Attempt.message_id, func.count().label("attempts"))
+        .where(
+            Attempt.campaign_id.in_(campaign_ids),
+            Attempt.success.is_(False),
+            Attempt.error_class.in_(NOT_A_TRY),
+        )
+        .group_by(Attempt.message_id)
+        .subquery()
+    )
+    tries = Message.attempt_count - func.coalesce(not_tries.c.attempts, 0)
     query = (
         select(
             Message.campaign_id,
             Message.status,
             func.count(),
             func.coalesce(func.sum(Message.attempt_count), 0),
-            func.coalesce(func.sum(case((Message.retries_used > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((tries > 1, 1), else_=0)), 0),
             func.coalesce(func.sum(Message.first_attempt_succeeded.cast(Integer)), 0),
         )
+        .outerjoin(not_tries, not_tries.c.message_id == Message.id)
         .where(Message.campaign_id.in_(campaign_ids))
         .group_by(Message.campaign_id, Message.status)
     )

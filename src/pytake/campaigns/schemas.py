@@ -137,6 +137,7 @@ class RetryConfiguration(BaseModel):
     retry_max_attempts: int
     retry_base_delay: int
     retry_max_delay: int
+    retry_jitter: Jitter
 
 
 class ErrorRecord(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pytake.campaigns import repository
 from pytake.campaigns.models import Campaign, CampaignStatus, MessageStatus, PauseReason
 from pytake.campaigns.schemas import CampaignCreate, CampaignUpdate
-from pytake.campaigns.states import can_transition, transition_error
+from pytake.campaigns.states import can_transition, status_to_run, transition_error
 from pytake.contacts.repository import count_audience, iter_audience
 from pytake.core.errors import ConflictError, InvalidInputError, NotFoundError
 from pytake.numbers.service import get_number
@@ -129,8 +129,7 @@ async def start_campaign(
         raise InvalidInputError("the audience matches no contacts", field="contact_ids")
     campaign.total_contacts = total
     campaign.started_at = now
-    is_later = campaign.scheduled_at is not None and campaign.scheduled_at > now
-    campaign.status = CampaignStatus.SCHEDULED if is_later else CampaignStatus.RUNNING
+    campaign.status = status_to_run(campaign.scheduled_at, now)
     await session.flush()
     return campaign
 
@@ -147,10 +146,11 @@ async def pause_campaign(
 
 
 async def resume_campaign(
-    session: AsyncSession, organization_id: uuid.UUID, campaign_id: uuid.UUID
+    session: AsyncSession, organization_id: uuid.UUID, campaign_id: uuid.UUID, *, now: datetime
 ) -> Campaign:
+    """Runs a paused campaign again, or returns it to scheduled when its time has not come."""
     campaign = await _campaign_for(session, organization_id, campaign_id, "resume")
-    campaign.status = CampaignStatus.RUNNING
+    campaign.status = status_to_run(campaign.scheduled_at, now)
     campaign.pause_reason = campaign.pause_detail = None
     campaign.resume_at = None
     await session.flush()

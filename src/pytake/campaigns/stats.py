@@ -15,6 +15,7 @@ class StatusAggregate:
     status: str
     messages: int
     attempts: int = 0
+    # Contacts tried more than once (throttled or halted sends are no try), whatever came of it.
     retried: int = 0
     first_attempt_succeeded: int = 0
 

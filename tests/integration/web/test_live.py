@@ -113,6 +113,30 @@ async def test_socket_stays_open_after_the_final_event_when_the_campaign_has_end
     )
 
 
+COUNTERS = ("messages_pending", "messages_sent", "messages_failed", "messages_retrying", "progress")
+
+
+async def test_snapshot_shows_the_figures_of_retry_stats_and_the_campaign_when_some_were_skipped(
+    scenario: Scenario, runtime: Runtime, live_server: str, auth: dict[str, str]
+) -> None:
+    number_id = await scenario.number()
+    contacts = await scenario.contacts(4)
+    await scenario.call("PATCH", f"/contacts/{contacts[0]['id']}", json={"opted_out": True})
+    campaign_id = str((await scenario.campaign(number_id))["id"])
+    await scenario.call("POST", f"/campaigns/{campaign_id}/start")
+    await scenario.call("POST", f"/campaigns/{campaign_id}/cancel")
+    async with socket(live_server, campaign_id, api_key=api_key_of(auth)) as ws:
+        snapshot = await next_event(ws)
+
+    stats = await scenario.call("GET", f"/campaigns/{campaign_id}/retry-stats")
+    campaign = await scenario.get(campaign_id)
+    assert snapshot["stats"] == {"total_contacts": 4, "statuses": stats["statuses"]}
+    assert (stats["statuses"]["skipped"], stats["statuses"]["cancelled"]) == (1, 3)
+    assert {key: snapshot[key] for key in COUNTERS} == {key: campaign[key] for key in COUNTERS}
+    assert campaign["total_contacts"] == stats["total_contacts"] == 4
+    assert snapshot["progress"] == 100.0
+
+
 @pytest.mark.parametrize("credential", ["none", "wrong key", "another organization's key"])
 async def test_socket_is_closed_with_policy_violation_when_the_key_is_not_the_owners(
     scenario: Scenario,

@@ -103,7 +103,10 @@ async def pause_campaign(
 async def resume_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> CampaignRead:
-    return await _lifecycle(runtime, lambda s: service.resume_campaign(s, org_id, campaign_id))
+    now = runtime.clock.now()
+    return await _lifecycle(
+        runtime, lambda s: service.resume_campaign(s, org_id, campaign_id, now=now)
+    )
 
 
 @router.post("/{campaign_id}/cancel")

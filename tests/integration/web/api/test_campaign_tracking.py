@@ -61,7 +61,8 @@ async def test_retry_stats_match_hand_computed_figures_when_campaign_is_scripted
         "successful_on_first_attempt": 6,
         "required_retries": 3,
         "retry_rate": 30.0,
-        "configuration": {"retry_max_attempts": 1, "retry_base_delay": 10, "retry_max_delay": 60},
+        "configuration": {"retry_max_attempts": 1, "retry_base_delay": 10, "retry_max_delay": 60,
+                          "retry_jitter": "none"},
     }  # fmt: skip
     assert len(errors) == 5
     assert (errors[0]["contact_phone"], errors[0]["attempt"]) == (PHONE.format(4), 1)
@@ -151,3 +152,82 @@ async def test_retry_failed_requeues_only_passing_failures_unless_permanent_is_i
     await scenario.wait_status(finished, "completed")
     by_phone = {r["contact_phone"]: r["status"] for r in await scenario.records(finished)}
     assert set(by_phone.values()) == {"sent"}
+
+
+def _figures_of_records(records: list[dict[str, Any]]) -> dict[str, int]:
+    """The attempt figures counted by hand from every contact's list of attempts."""
+    return {
+        "total_attempts": sum(len(r["attempts"]) for r in records),
+        "successful_on_first_attempt": sum(
+            bool(r["attempts"]) and r["attempts"][0]["success"] for r in records
+        ),
+        "required_retries": sum(len(r["attempts"]) > 1 for r in records),
+    }
+
+
+async def _attempt_figures(scenario: Scenario, campaign_id: str) -> dict[str, int]:
+    stats = await scenario.call("GET", f"/campaigns/{campaign_id}/retry-stats")
+    return {key: stats[key] for key in _figures_of_records([])}
+
+
+async def test_required_retries_count_contacts_with_several_attempts_when_failures_are_retried(
+    scenario: Scenario, simulator: RunningSimulator, clock: OffsetClock, finished: str
+) -> None:
+    # Contact 3's permanent failure is tried once more; contact 4 fails twice more.
+    await scenario.call(
+        "POST", f"/campaigns/{finished}/retry-failed", json={"include_permanent": True}
+    )
+
+    async def four_failing_again() -> bool:
+        stats = await scenario.call("GET", f"/campaigns/{finished}/retry-stats")
+        return bool(stats["statuses"]["retrying"] == 1 and stats["statuses"]["pending"] == 0)
+
+    await wait_for(four_failing_again, what="contact 4 retrying again")
+    clock.advance(10)
+    await scenario.wait_status(finished, "completed")
+    figures = await _attempt_figures(scenario, finished)
+    assert figures == _figures_of_records(await scenario.records(finished))
+    assert figures == {
+        "total_attempts": 16,
+        "successful_on_first_attempt": 6,
+        "required_retries": 4,
+    }
+
+    # Both succeed at their next attempt, on a fresh retry budget.
+    await sim_call(simulator, "DELETE", "/_sim/rules")
+    await scenario.call(
+        "POST", f"/campaigns/{finished}/retry-failed", json={"include_permanent": True}
+    )
+    await scenario.wait_status(finished, "completed")
+    figures = await _attempt_figures(scenario, finished)
+    assert figures == _figures_of_records(await scenario.records(finished))
+    assert figures == {
+        "total_attempts": 18,
+        "successful_on_first_attempt": 6,
+        "required_retries": 4,
+    }
+    stats = await scenario.call("GET", f"/campaigns/{finished}/retry-stats")
+    assert (stats["statuses"]["sent"], stats["retry_rate"]) == (10, 40.0)
+
+
+async def test_statuses_add_up_to_total_and_jitter_is_shown_when_skipped_and_cancelled(
+    scenario: Scenario,
+) -> None:
+    number_id = await scenario.number()
+    contacts = await scenario.contacts(3)
+    await scenario.call("PATCH", f"/contacts/{contacts[0]['id']}", json={"opted_out": True})
+    campaign = await scenario.campaign(number_id, retry_jitter="full")
+    await scenario.call("POST", f"/campaigns/{campaign['id']}/start")
+    await scenario.call("POST", f"/campaigns/{campaign['id']}/cancel")
+
+    stats = await scenario.call("GET", f"/campaigns/{campaign['id']}/retry-stats")
+    s = stats["statuses"]
+    assert (s["skipped"], s["cancelled"]) == (1, 2)
+    parts = ("pending", "sent", "retrying", "failed", "skipped", "cancelled")
+    assert sum(s[part] for part in parts) == stats["total_contacts"] == 3
+    assert stats["configuration"] == {
+        "retry_max_attempts": 3,
+        "retry_base_delay": 10,
+        "retry_max_delay": 60,
+        "retry_jitter": "full",
+    }

@@ -1,9 +1,16 @@
 """The campaigns API: validation bounds, lifecycle moves, tenant isolation (both databases)."""
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+
+from pytake.bootstrap import Runtime
+from pytake.core.clock import OffsetClock
+from pytake.whatsapp.simulator import RunningSimulator
+from support.scenario import Scenario, accepted_log
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +234,24 @@ async def test_opted_out_contact_is_skipped_when_campaign_starts(
         await api.get(f"/api/v1/campaigns/{draft['id']}/messages/{created['id']}", headers=auth)
     ).json()
     assert record["status"] == "skipped"
+
+
+async def test_resumed_campaign_waits_for_its_time_when_paused_before_its_scheduled_start(
+    scenario: Scenario, simulator: RunningSimulator, engine: Runtime, clock: OffsetClock
+) -> None:
+    start_at = clock.now() + timedelta(hours=1)
+    campaign = await scenario.started(3, scheduled_at=start_at.isoformat())
+    path = f"/campaigns/{campaign['id']}"
+    assert campaign["status"] == "scheduled"
+    assert (await scenario.call("POST", f"{path}/pause"))["status"] == "paused"
+
+    resumed = await scenario.call("POST", f"{path}/resume")
+    assert (resumed["status"], resumed["pause_reason"]) == ("scheduled", None)
+    await asyncio.sleep(20 * engine.settings.dispatch_interval_seconds)
+    assert await accepted_log(simulator) == []
+    assert {r["status"] for r in await scenario.records(campaign["id"])} == {"pending"}
+    assert (await scenario.get(campaign["id"]))["status"] == "scheduled"
+
+    clock.advance(3600 + 1)
+    await scenario.wait_status(campaign["id"], "completed")
+    assert len(await accepted_log(simulator)) == 3
