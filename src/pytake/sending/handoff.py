@@ -1,8 +1,8 @@
 """Marks sends in flight before they reach the HTTP client: one transaction for many sends.
 
 Each send waits for its own mark to be committed; the marks of sends that arrive while one
-transaction is being written are gathered into the next (a group commit), so a fast number
-costs a few transactions a second, not one per message.
+transaction is being written go into the next (a group commit), so a fast number costs a
+transaction per group of sends, not one per message.
 """
 
 import asyncio

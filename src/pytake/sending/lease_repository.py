@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, insert, select, update
+from sqlalchemy import ColumnElement, case, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.campaigns.models import Attempt, Message, MessageStatus
@@ -56,26 +56,20 @@ async def hand_off(
     if not claims:
         return frozenset()
     opted_out = exists().where(Contact.id == Message.contact_id, Contact.opted_out.is_(True))
-    await session.execute(
-        update(Message)
-        .where(_held(claims), opted_out)
-        .values(
-            status=MessageStatus.SKIPPED,
-            lease_token=None,
-            lease_expires_at=None,
-            next_attempt_at=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    admitted = await session.execute(
+    rows = await session.execute(
         update(Message)
         .where(_held(claims), Message.in_flight_at.is_(None))
-        .values(in_flight_at=now)
-        .returning(Message.id)
+        .values(
+            status=case((opted_out, MessageStatus.SKIPPED), else_=Message.status),
+            lease_token=case((opted_out, None), else_=Message.lease_token),
+            lease_expires_at=case((opted_out, None), else_=Message.lease_expires_at),
+            next_attempt_at=case((opted_out, None), else_=Message.next_attempt_at),
+            in_flight_at=case((opted_out, None), else_=now),
+        )
+        .returning(Message.id, Message.status)
         .execution_options(synchronize_session=False)
     )
-    return frozenset(admitted.scalars())
+    return frozenset(message_id for message_id, status in rows if status == MessageStatus.SENDING)
 
 
 async def renew_leases(

@@ -1,10 +1,11 @@
 """Pace → send → observe → record for one campaign's claimed messages, whoever claimed them.
 
 The in-process dispatcher feeds it a stream of claims; a distributed worker feeds it one batch.
-Sends run concurrently; each passes the number's rate limiter first, then takes a send slot,
-then is marked in flight (durably, many per transaction) just before the HTTP call, which is
-also where an opt-out made since the claim stops it. While sends are held, their leases are
-renewed (a heartbeat), so short leases expire soon only when their holder is gone.
+Sends run concurrently; each is marked in flight (durably, many per transaction) just before
+its turn at the number's rate limiter, which is also where an opt-out made since the claim
+stops it, then passes the limiter, then takes a send slot for the HTTP call. While sends are
+held, their leases are renewed (a heartbeat), so short leases expire soon only when their
+holder is gone.
 What an answer says about the number or the campaign (halting errors, throttling, a run of
 failures) is acted on at once; outcomes are written in batched transactions, fenced by the
 claim's lease token. The campaign's status in the database is the control plane: each write
@@ -13,6 +14,7 @@ reads it, and a campaign no longer running halts the sends not yet started.
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections import Counter
@@ -44,6 +46,9 @@ from pytake.sending.ports import (
 from pytake.sending.values import CampaignPlan, ClaimedMessage, Outcome
 
 logger = logging.getLogger(__name__)
+
+# How much of the number's pace may be marked in flight while it waits for its turn.
+MARK_AHEAD_SECONDS = 0.1
 
 # Called after each write of outcomes with (outcomes written, seconds the write took).
 FlushObserver = Callable[[int, float], None]
@@ -116,6 +121,9 @@ class SendPipeline:
         self._in_flight: set[asyncio.Task[Finished]] = set()
         self._buffer: list[Finished] = []
         self._handoff = HandOffQueue(parts.db, parts.clock)
+        self._marked_ahead = asyncio.Semaphore(
+            max(1, math.ceil(plan.throughput_mps * MARK_AHEAD_SECONDS))
+        )
         self._held: Counter[uuid.UUID] = Counter()
         self._next_renewal = time.monotonic() + config.renew_every_seconds
 
@@ -187,25 +195,25 @@ class SendPipeline:
     async def _send(self, message: ClaimedMessage) -> Finished:
         if not self._may_send():
             return Released(message.id, message.lease_token)
-        # The pace is kept before taking a send slot, so a slow number never holds up others.
-        try:
-            await self.parts.limiter.acquire(self._limit_key, self.plan.throughput_mps)
-        except RateLimiterUnavailableError as exc:
-            if self._may_send():
-                logger.warning("sending stops: %s", exc)
-            self.halt()
-            return Released(message.id, message.lease_token)
-        async with self.parts.send_slots:
-            # Checked again: a pause may have come while this send waited for its turn.
-            if not self._may_send():
-                return Released(message.id, message.lease_token)
+        # Marked in flight just before its turn at the pace, so the pace is kept at the API
+        # whatever the mark costs; at most MARK_AHEAD_SECONDS of it is marked and not yet sent.
+        async with self._marked_ahead:
             try:
                 if not await self._handoff.admit(message):
                     return NotOurs(message.id, message.lease_token)
             except (SQLAlchemyError, OSError) as exc:
                 logger.warning("a send was held back: it could not be marked in flight: %s", exc)
                 return Released(message.id, message.lease_token)
-            # Once more: an answer that halts the campaign may have come during the mark.
+            # The pace is kept before taking a send slot, so a slow number never holds up others.
+            try:
+                await self.parts.limiter.acquire(self._limit_key, self.plan.throughput_mps)
+            except RateLimiterUnavailableError as exc:
+                if self._may_send():
+                    logger.warning("sending stops: %s", exc)
+                self.halt()
+                return Released(message.id, message.lease_token)
+        async with self.parts.send_slots:
+            # Checked again: a pause may have come while this send waited for its turn.
             if not self._may_send():
                 return Released(message.id, message.lease_token)
             attempted_at = self.parts.clock.now()
