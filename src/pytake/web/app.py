@@ -9,7 +9,7 @@ from pytake import __version__
 from pytake.bootstrap import Runtime
 from pytake.core.settings import get_settings
 from pytake.web import metrics, webhooks
-from pytake.web.api import campaigns, contacts, health, numbers
+from pytake.web.api import api_keys, campaigns, contacts, health, numbers
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
@@ -40,7 +40,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
-    for module in (numbers, contacts, campaigns):
+    for module in (numbers, contacts, campaigns, api_keys):
         app.include_router(module.router, prefix="/api/v1")
     install_live_progress(app, runtime)
     install_dashboard(app)

@@ -17,7 +17,7 @@ from pytake.campaigns import queries, repository
 from pytake.campaigns.schemas import CampaignProgress
 from pytake.core.errors import NotFoundError
 from pytake.core.logging import RedactSecrets
-from pytake.web.auth import is_same_origin, organization_of_cookie, organization_of_key
+from pytake.web.auth import authenticate_key, is_same_origin, session_of_cookie
 from pytake.web.progress_feeds import ProgressFeed, ProgressHub
 
 POLICY_VIOLATION = 1008
@@ -74,12 +74,13 @@ async def _organization_id(runtime: Runtime, websocket: WebSocket) -> uuid.UUID 
     if not key and scheme.lower() == "bearer":
         key = bearer.strip()
     if key:
-        return await organization_of_key(runtime, key)
+        identity = await authenticate_key(runtime, key)
+        return identity.organization_id if identity is not None else None
     # Browsers send cookies with a socket opened by any site; only our own pages may use them.
     if not is_same_origin(websocket.headers):
         return None
-    organization = await organization_of_cookie(runtime, websocket)
-    return organization.id if organization is not None else None
+    signed_in = await session_of_cookie(runtime, websocket)
+    return signed_in.organization.id if signed_in is not None else None
 
 
 async def _stream(websocket: WebSocket, feed: ProgressFeed) -> None:

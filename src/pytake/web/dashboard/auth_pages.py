@@ -11,7 +11,7 @@ from pytake.web.auth import (
     SESSION_COOKIE,
     clear_session_cookie,
     is_same_origin,
-    organization_of_cookie,
+    session_of_cookie,
     set_session_cookie,
 )
 from pytake.web.dashboard.rendering import ViewerDep, render
@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request, runtime: RuntimeDep) -> Response:
-    if await organization_of_cookie(runtime, request) is not None:
+    if await session_of_cookie(runtime, request) is not None:
         return RedirectResponse("/", status_code=303)
     return render(request, "sign_in.html", errors={})
 
