@@ -179,7 +179,7 @@ def _when(moment: datetime | None) -> str:
 def apikey_revoke(
     key_id: uuid.UUID = typer.Argument(..., metavar="KEY_ID", help="The key's id (see list)."),
 ) -> None:
-    """Revoke a key at once: its requests and dashboard sessions stop working."""
+    """Revoke a key at once: its requests, dashboard sessions and live sockets stop working."""
 
     async def revoke(session: AsyncSession) -> bool:
         try:

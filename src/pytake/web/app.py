@@ -26,6 +26,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
             yield
         finally:
             await _app.state.progress_hub.close()
+            await _app.state.credential_watch.close()
             if manage_runtime:
                 await runtime.stop()
 

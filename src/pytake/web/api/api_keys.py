@@ -1,12 +1,13 @@
 """`/api/v1/api-keys`: the organization's keys; a new key is shown once, a revoked one stops
-working at once (its dashboard sessions end with it)."""
+working at once (its dashboard sessions end, its sockets close soon after)."""
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from pytake.organizations import service
 from pytake.organizations.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
+from pytake.web.credentials import credential_watch_of
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
@@ -30,9 +31,12 @@ async def create_api_key(
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke_api_key(key_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep) -> None:
+async def revoke_api_key(
+    key_id: uuid.UUID, request: Request, org_id: OrgIdDep, runtime: RuntimeDep
+) -> None:
     """Revokes the key (it may be the one making this call) and ends its dashboard sessions."""
     async with runtime.db.transaction() as session:
         await service.revoke_api_key(
             session, key_id, now=runtime.clock.now(), organization_id=org_id
         )
+    credential_watch_of(request).check_soon()

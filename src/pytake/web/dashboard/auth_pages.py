@@ -14,6 +14,7 @@ from pytake.web.auth import (
     session_of_cookie,
     set_session_cookie,
 )
+from pytake.web.credentials import credential_watch_of
 from pytake.web.dashboard.rendering import ViewerDep, render
 from pytake.web.deps import RuntimeDep
 
@@ -49,6 +50,7 @@ async def sign_in(
 async def sign_out(request: Request, runtime: RuntimeDep, _viewer: ViewerDep) -> Response:
     async with runtime.db.transaction() as session:
         await close_web_session(session, request.cookies[SESSION_COOKIE])
+    credential_watch_of(request).check_soon()
     response = RedirectResponse("/sign-in", status_code=303)
     clear_session_cookie(response, request)
     return response
