@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     breaker_min_attempts: int = Field(default=50, ge=1, le=100_000)
     schedule_late_after_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # None: Secure cookies and HSTS unless served over plain HTTP on a loopback address.
+    cookie_secure: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
                 f"must start with redis://, rediss:// or unix:// (got {value.split(':', 1)[0]!r})"
             )
         return value
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _renewed_before_expiry(self) -> "Settings":

@@ -13,6 +13,7 @@ from pytake.web.api import api_keys, campaigns, contacts, health, numbers
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
+from pytake.web.transport_security import StrictTransportSecurity
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -37,6 +38,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.add_middleware(StrictTransportSecurity, cookie_secure=runtime.settings.cookie_secure)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -18,6 +18,7 @@ from pytake.organizations.sessions import (
     SignedIn,
     find_signed_in,
 )
+from pytake.web.transport_security import is_secure
 
 SESSION_COOKIE = "pytake_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -84,6 +85,11 @@ async def authenticate_request(runtime: Runtime, request: Request, bearer: str |
     return signed_in.organization.id
 
 
+def _secure(connection: HTTPConnection) -> bool:
+    runtime: Runtime = connection.app.state.runtime
+    return is_secure(runtime.settings.cookie_secure, connection.scope)
+
+
 def set_session_cookie(
     response: Response, connection: HTTPConnection, opened: OpenedSession
 ) -> None:
@@ -94,7 +100,7 @@ def set_session_cookie(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=connection.url.scheme == "https",
+        secure=_secure(connection),
     )
 
 
@@ -104,5 +110,5 @@ def clear_session_cookie(response: Response, connection: HTTPConnection) -> None
         path="/",
         httponly=True,
         samesite="lax",
-        secure=connection.url.scheme == "https",
+        secure=_secure(connection),
     )
