@@ -72,7 +72,8 @@ def serve(
     async def run() -> None:
         await _migrate(settings.database_url)
         typer.echo(f"PyTake serving on http://{host}:{port} (executor: {settings.executor})")
-        await uvicorn.Server(api_server_config(host, port)).serve()
+        config = api_server_config(host, port, trusted_proxies=settings.trusted_proxies)
+        await uvicorn.Server(config).serve()
 
     asyncio.run(run())
 

@@ -1,5 +1,6 @@
 """Every knob of the product in one place, read from `PYTAKE_*` variables and `.env`."""
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # None: Secure cookies and HSTS unless served over plain HTTP on a loopback address.
     cookie_secure: bool | None = None
+    # Addresses or networks (comma-separated) of proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; unset, those headers are ignored.
+    trusted_proxies: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -64,6 +68,19 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str | None) -> str | None:
+        entries = [entry.strip() for entry in (value or "").split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"must be IP addresses or networks separated by commas (got {entry!r})"
+                ) from None
+        return ",".join(entries) or None
 
     @model_validator(mode="after")
     def _renewed_before_expiry(self) -> "Settings":

@@ -13,6 +13,7 @@ from pytake.web.api import api_keys, campaigns, contacts, health, numbers
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
+from pytake.web.throttling import LocalFailureStore, RedisFailureStore, Throttle
 from pytake.web.transport_security import StrictTransportSecurity
 
 
@@ -38,6 +39,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    store = RedisFailureStore(runtime.redis) if runtime.redis is not None else LocalFailureStore()
+    app.state.throttle = Throttle(store, runtime.clock)
     app.add_middleware(StrictTransportSecurity, cookie_secure=runtime.settings.cookie_secure)
     install_error_handlers(app)
     app.include_router(health.router)

@@ -18,6 +18,7 @@ from pytake.organizations.sessions import (
     SignedIn,
     find_signed_in,
 )
+from pytake.web.throttling import client_address, throttle_of
 from pytake.web.transport_security import is_secure
 
 SESSION_COOKIE = "pytake_session"
@@ -50,10 +51,21 @@ def is_same_origin(headers: Headers) -> bool:
     return urlsplit(origin).netloc == headers.get("host")
 
 
-async def authenticate_key(runtime: Runtime, key: str) -> KeyIdentity | None:
-    """The key's identity, None when it is not valid (its use is noted, see the service)."""
+async def authenticate_key(
+    runtime: Runtime, connection: HTTPConnection, key: str
+) -> KeyIdentity | None:
+    """The key's identity, None (counted as a failure of the address) when it is not valid.
+
+    Raises TooManyAttemptsError, without checking the key, while the address is throttled.
+    """
+    throttle = throttle_of(connection)
+    address = client_address(connection)
+    await throttle.check(address)
     async with runtime.db.transaction() as session:
-        return await authenticate_api_key(session, key, now=runtime.clock.now())
+        identity = await authenticate_api_key(session, key, now=runtime.clock.now())
+    if identity is None:
+        await throttle.failed(address)
+    return identity
 
 
 async def session_of_cookie(runtime: Runtime, connection: HTTPConnection) -> SignedIn | None:
@@ -68,7 +80,7 @@ async def authenticate_request(runtime: Runtime, request: Request, bearer: str |
     """The caller's organization: the Bearer key when sent, else the dashboard's cookie, which
     must carry the CSRF header on anything but a read."""
     if bearer is not None:
-        identity = await authenticate_key(runtime, bearer)
+        identity = await authenticate_key(runtime, request, bearer)
         if identity is None:
             raise AuthenticationError("invalid API key")
         return identity.organization_id

@@ -15,12 +15,13 @@ import uuid
 from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, WebSocket
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
 from pytake.bootstrap import Runtime
 from pytake.campaigns import queries, repository
 from pytake.campaigns.schemas import CampaignProgress
-from pytake.core.errors import NotFoundError
+from pytake.core.errors import NotFoundError, TooManyAttemptsError
 from pytake.core.logging import RedactSecrets
 from pytake.organizations.service import active_key_ids
 from pytake.organizations.sessions import active_session_ids
@@ -70,7 +71,15 @@ def install_live_progress(app: FastAPI, runtime: Runtime) -> None:
 @router.websocket("/ws/campaigns/{campaign_id}")
 async def campaign_progress(websocket: WebSocket, campaign_id: uuid.UUID) -> None:
     runtime: Runtime = websocket.app.state.runtime
-    caller = await _caller(runtime, websocket)
+    try:
+        caller = await _caller(runtime, websocket)
+    except TooManyAttemptsError as exc:
+        # Refused in the handshake itself: an HTTP 429 the client can read Retry-After from.
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+        await websocket.send_denial_response(
+            JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
+        )
+        return
     # Accepted before the checks so that a refused client reads the 1008 code and its reason
     # instead of a bare failed handshake.
     offered = websocket.scope.get("subprotocols", [])
@@ -113,10 +122,10 @@ def _presented_key(websocket: WebSocket) -> str | None:
 
 
 async def _caller(runtime: Runtime, websocket: WebSocket) -> _Caller | None:
-    """Who opened the socket, None when nobody valid did."""
+    """Who opened the socket; raises TooManyAttemptsError for a key from a throttled address."""
     key = _presented_key(websocket)
     if key is not None:
-        identity = await authenticate_key(runtime, key)
+        identity = await authenticate_key(runtime, websocket, key)
         if identity is None:
             return None
         return _Caller(Credential("api_key", identity.key_id), identity.organization_id)

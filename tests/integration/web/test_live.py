@@ -19,6 +19,7 @@ from pytake.core.clock import OffsetClock
 from pytake.organizations.service import revoke_api_key
 from pytake.web.auth import SESSION_COOKIE
 from pytake.web.credentials import CHECK_SECONDS
+from pytake.web.throttling import LIMIT
 from pytake.whatsapp.simulator import RunningSimulator
 from support.api_keys import key_id_of, revoke
 from support.dashboard import api_key_of, sign_in
@@ -359,6 +360,22 @@ async def test_socket_keeps_streaming_when_another_key_of_the_organization_is_re
         await asyncio.sleep(CHECK_SECONDS + 0.5)
         await scenario.call("POST", f"/campaigns/{campaign_id}/cancel")
         assert (await next_event(ws))["status"] == "cancelled"
+
+
+async def test_socket_handshake_is_429_with_retry_after_when_a_bad_key_was_hammered(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    for _ in range(LIMIT):
+        async with socket(live_server, campaign_id, api_key="ptk_guessed") as ws:
+            assert await close_code(ws) == 1008
+    for key in ("ptk_guessed", api_key_of(auth)):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            async with socket(live_server, campaign_id, api_key=key):
+                pass
+        assert refused.value.status == 429
+        assert refused.value.headers is not None
+        assert 1 <= int(refused.value.headers["Retry-After"]) <= 60
 
 
 async def test_socket_signed_in_by_cookie_is_closed_with_4401_at_once_when_its_browser_signs_out(
