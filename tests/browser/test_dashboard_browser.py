@@ -156,3 +156,30 @@ async def test_page_fits_a_phone_screen_when_390_pixels_wide(
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await page.screenshot(path=str(screenshots / f"{name}-phone.png"), full_page=True)
     await page.close()
+
+
+async def test_the_session_ends_at_the_next_page_load_when_its_key_is_revoked(
+    chromium: "Browser", servers: Servers, screenshots: Path
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=f"{servers.url}/api/v1",
+        headers={"Authorization": f"Bearer {servers.api_key}"},
+        timeout=30,
+    ) as api:
+        created = await api.post("/api-keys", json={"name": "Front desk laptop"})
+        assert created.status_code == 201, created.text
+        key = created.json()
+        page = await chromium.new_page(viewport=DESKTOP)
+        await _sign_in(page, Servers(servers.url, servers.simulator_url, key["key"]))
+        assert await page.is_visible("nav >> text=Campaigns")
+
+        revoked = await api.delete(f"/api-keys/{key['id']}")
+        assert revoked.status_code == 204
+        await page.reload()
+
+    await page.wait_for_url(f"{servers.url}/sign-in")
+    assert await page.is_visible("#api_key")
+    await page.screenshot(
+        path=str(screenshots / "signed-out-after-key-revoked.png"), full_page=True
+    )
+    await page.close()

@@ -5,6 +5,9 @@ import re
 
 import httpx
 
+# A dashboard on loopback, as `pytake serve` runs by default: its session cookie is not
+# Secure, so a client on plain HTTP gets it back (see web.transport_security).
+LOOPBACK_URL = "http://127.0.0.1:8000"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 

@@ -3,10 +3,15 @@
 import asyncio
 import importlib
 import os
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.bootstrap import migrate
 from pytake.cli.bench import bench_app
@@ -15,9 +20,18 @@ from pytake.cli.demo import DemoOptions, run_demo
 from pytake.cli.processes import api_server_config
 from pytake.cli.settings import load_settings
 from pytake.cli.simulator import simulator
+from pytake.core.clock import SystemClock
 from pytake.core.db import Database
+from pytake.core.errors import NotFoundError
 from pytake.core.logging import configure_logging
-from pytake.organizations.service import create_api_key, get_or_create_organization
+from pytake.organizations.models import ApiKey
+from pytake.organizations.service import (
+    create_api_key,
+    find_organization,
+    get_or_create_organization,
+    list_api_keys,
+    revoke_api_key,
+)
 
 app = typer.Typer(
     help="PyTake: WhatsApp campaign execution engine.",
@@ -27,6 +41,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 WORKER_MODULE = "pytake.worker.main"
+T = TypeVar("T")
+KEY_NAME_MAX = 100
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bench_app, name="bench")
@@ -56,7 +72,8 @@ def serve(
     async def run() -> None:
         await _migrate(settings.database_url)
         typer.echo(f"PyTake serving on http://{host}:{port} (executor: {settings.executor})")
-        await uvicorn.Server(api_server_config(host, port)).serve()
+        config = api_server_config(host, port, trusted_proxies=settings.trusted_proxies)
+        await uvicorn.Server(config).serve()
 
     asyncio.run(run())
 
@@ -86,28 +103,96 @@ def migrate_command() -> None:
     typer.echo("database is up to date")
 
 
-@apikey_app.command("create")
-def apikey_create(
-    org: str = typer.Option(..., "--org", help="Organization name (created if needed)."),
-) -> None:
-    """Create an API key; the key is printed alone on the last line and never shown again."""
+def _org_name(org: str) -> str:
     if not org.strip():
         raise typer.BadParameter("must not be empty", param_hint="--org")
-    settings = load_settings()
-    db = Database(settings.database_url)
+    return org.strip()
 
-    async def run() -> str:
+
+def _run_on_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Migrates the configured database, then runs `work` in one transaction on it."""
+    db = Database(load_settings().database_url)
+
+    async def run() -> T:
         try:
             await migrate(db)
             async with db.transaction() as session:
-                organization = await get_or_create_organization(session, org.strip())
-                return await create_api_key(session, organization)
+                return await work(session)
         finally:
             await db.dispose()
 
-    key = asyncio.run(run())
-    typer.echo(f"API key for organization {org.strip()!r} (store it now; only a hash is kept):")
+    return asyncio.run(run())
+
+
+@apikey_app.command("create")
+def apikey_create(
+    org: str = typer.Option(..., "--org", help="Organization name (created if needed)."),
+    name: str = typer.Option("", "--name", help="What the key is for (shown by list)."),
+) -> None:
+    """Create an API key; the key is printed alone on the last line and never shown again."""
+    org_name = _org_name(org)
+    if len(name.strip()) > KEY_NAME_MAX:
+        raise typer.BadParameter(f"must be at most {KEY_NAME_MAX} characters", param_hint="--name")
+
+    async def create(session: AsyncSession) -> str:
+        organization = await get_or_create_organization(session, org_name)
+        return await create_api_key(session, organization, name=name.strip())
+
+    key = _run_on_database(create)
+    typer.echo(f"API key for organization {org_name!r} (store it now; only a hash is kept):")
     typer.echo(key)
+
+
+@apikey_app.command("list")
+def apikey_list(org: str = typer.Option(..., "--org", help="Organization name.")) -> None:
+    """List the organization's working keys (their prefixes, never the keys)."""
+    org_name = _org_name(org)
+
+    async def keys(session: AsyncSession) -> Sequence[ApiKey] | None:
+        organization = await find_organization(session, org_name)
+        return None if organization is None else await list_api_keys(session, organization.id)
+
+    found = _run_on_database(keys)
+    if found is None:
+        typer.echo(f"Error: no organization named {org_name!r}", err=True)
+        raise typer.Exit(1)
+    rows = [
+        [str(k.id), k.name or "-", k.prefix + "…", _when(k.created_at), _when(k.last_used_at)]
+        for k in found
+    ]
+    typer.echo(_table(["ID", "NAME", "PREFIX", "CREATED", "LAST USED"], rows))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns: readable at any terminal width, and by `awk`."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [headers, *rows]
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "never"
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: uuid.UUID = typer.Argument(..., metavar="KEY_ID", help="The key's id (see list)."),
+) -> None:
+    """Revoke a key at once: its requests, dashboard sessions and live sockets stop working."""
+
+    async def revoke(session: AsyncSession) -> bool:
+        try:
+            await revoke_api_key(session, key_id, now=SystemClock().now())
+        except NotFoundError:
+            return False
+        return True
+
+    if not _run_on_database(revoke):
+        typer.echo(f"Error: no working API key with id {key_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"API key {key_id} revoked")
 
 
 @app.command()

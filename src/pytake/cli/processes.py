@@ -16,9 +16,19 @@ import uvicorn
 WEB_APP_FACTORY = "pytake.web.app:app_from_environment"
 
 
-def api_server_config(host: str, port: int) -> uvicorn.Config:
+def api_server_config(
+    host: str, port: int, *, trusted_proxies: str | None = None
+) -> uvicorn.Config:
+    """The API server; X-Forwarded-For/-Proto are believed only from `trusted_proxies`."""
     return uvicorn.Config(
-        WEB_APP_FACTORY, factory=True, host=host, port=port, log_level="warning", lifespan="on"
+        WEB_APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=trusted_proxies is not None,
+        forwarded_allow_ips=trusted_proxies,
     )
 
 

@@ -28,3 +28,13 @@ class InvalidInputError(PytakeError):
 
 class AuthenticationError(PytakeError):
     status_code = 401
+
+
+class TooManyAttemptsError(PytakeError):
+    """Too many failed credentials from one address: answered 429 with `Retry-After`."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

@@ -3,7 +3,7 @@
 import logging
 import re
 
-_SECRET = re.compile(r"(Bearer\s+|access_token=|api_key=)[^\s&\"']+", re.IGNORECASE)
+_SECRET = re.compile(r"(Bearer\s+|bearer\.|access_token=|api_key=)[^\s&\"']+", re.IGNORECASE)
 
 
 class RedactSecrets(logging.Filter):

@@ -1,5 +1,6 @@
 """Every knob of the product in one place, read from `PYTAKE_*` variables and `.env`."""
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -36,6 +37,11 @@ class Settings(BaseSettings):
     breaker_min_attempts: int = Field(default=50, ge=1, le=100_000)
     schedule_late_after_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # None: Secure cookies and HSTS unless served over plain HTTP on a loopback address.
+    cookie_secure: bool | None = None
+    # Addresses or networks (comma-separated) of proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; unset, those headers are ignored.
+    trusted_proxies: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +63,24 @@ class Settings(BaseSettings):
                 f"must start with redis://, rediss:// or unix:// (got {value.split(':', 1)[0]!r})"
             )
         return value
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str | None) -> str | None:
+        entries = [entry.strip() for entry in (value or "").split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"must be IP addresses or networks separated by commas (got {entry!r})"
+                ) from None
+        return ",".join(entries) or None
 
     @model_validator(mode="after")
     def _renewed_before_expiry(self) -> "Settings":

@@ -9,10 +9,12 @@ from pytake import __version__
 from pytake.bootstrap import Runtime
 from pytake.core.settings import get_settings
 from pytake.web import metrics, webhooks
-from pytake.web.api import campaigns, contacts, health, numbers
+from pytake.web.api import api_keys, campaigns, contacts, health, numbers
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
+from pytake.web.throttling import LocalFailureStore, RedisFailureStore, Throttle
+from pytake.web.transport_security import StrictTransportSecurity
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -26,6 +28,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
             yield
         finally:
             await _app.state.progress_hub.close()
+            await _app.state.credential_watch.close()
             if manage_runtime:
                 await runtime.stop()
 
@@ -36,11 +39,14 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    store = RedisFailureStore(runtime.redis) if runtime.redis is not None else LocalFailureStore()
+    app.state.throttle = Throttle(store, runtime.clock)
+    app.add_middleware(StrictTransportSecurity, cookie_secure=runtime.settings.cookie_secure)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
-    for module in (numbers, contacts, campaigns):
+    for module in (numbers, contacts, campaigns, api_keys):
         app.include_router(module.router, prefix="/api/v1")
     install_live_progress(app, runtime)
     install_dashboard(app)

@@ -11,13 +11,15 @@ from starlette.responses import Response
 
 from pytake.bootstrap import Runtime
 from pytake.core.errors import AuthenticationError, PytakeError
-from pytake.organizations.models import Organization
-from pytake.organizations.service import find_organization_id_by_key
+from pytake.organizations.service import KeyIdentity, authenticate_api_key
 from pytake.organizations.sessions import (
     SESSION_LIFETIME,
     OpenedSession,
-    find_session_organization,
+    SignedIn,
+    find_signed_in,
 )
+from pytake.web.throttling import client_address, throttle_of
+from pytake.web.transport_security import is_secure
 
 SESSION_COOKIE = "pytake_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -49,40 +51,55 @@ def is_same_origin(headers: Headers) -> bool:
     return urlsplit(origin).netloc == headers.get("host")
 
 
-async def organization_of_key(runtime: Runtime, key: str) -> uuid.UUID | None:
-    async with runtime.db.session() as session:
-        return await find_organization_id_by_key(session, key)
+async def authenticate_key(
+    runtime: Runtime, connection: HTTPConnection, key: str
+) -> KeyIdentity | None:
+    """The key's identity, None (counted as a failure of the address) when it is not valid.
+
+    Raises TooManyAttemptsError, without checking the key, while the address is throttled.
+    """
+    throttle = throttle_of(connection)
+    address = client_address(connection)
+    await throttle.check(address)
+    async with runtime.db.transaction() as session:
+        identity = await authenticate_api_key(session, key, now=runtime.clock.now())
+    if identity is None:
+        await throttle.failed(address)
+    return identity
 
 
-async def organization_of_cookie(
-    runtime: Runtime, connection: HTTPConnection
-) -> Organization | None:
+async def session_of_cookie(runtime: Runtime, connection: HTTPConnection) -> SignedIn | None:
     token = connection.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     async with runtime.db.session() as session:
-        return await find_session_organization(session, token, now=runtime.clock.now())
+        return await find_signed_in(session, token, now=runtime.clock.now())
 
 
 async def authenticate_request(runtime: Runtime, request: Request, bearer: str | None) -> uuid.UUID:
     """The caller's organization: the Bearer key when sent, else the dashboard's cookie, which
     must carry the CSRF header on anything but a read."""
     if bearer is not None:
-        organization_id = await organization_of_key(runtime, bearer)
-        if organization_id is None:
+        identity = await authenticate_key(runtime, request, bearer)
+        if identity is None:
             raise AuthenticationError("invalid API key")
-        return organization_id
+        return identity.organization_id
     if SESSION_COOKIE not in request.cookies:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    organization = await organization_of_cookie(runtime, request)
-    if organization is None:
+    signed_in = await session_of_cookie(runtime, request)
+    if signed_in is None:
         raise AuthenticationError("the dashboard session has ended: sign in again")
     token = request.cookies[SESSION_COOKIE]
     if request.method not in SAFE_METHODS and not is_valid_csrf(
         token, request.headers.get(CSRF_HEADER)
     ):
         raise CsrfError(f"a request signed in by cookie must send the {CSRF_HEADER} header")
-    return organization.id
+    return signed_in.organization.id
+
+
+def _secure(connection: HTTPConnection) -> bool:
+    runtime: Runtime = connection.app.state.runtime
+    return is_secure(runtime.settings.cookie_secure, connection.scope)
 
 
 def set_session_cookie(
@@ -95,7 +112,7 @@ def set_session_cookie(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=connection.url.scheme == "https",
+        secure=_secure(connection),
     )
 
 
@@ -105,5 +122,5 @@ def clear_session_cookie(response: Response, connection: HTTPConnection) -> None
         path="/",
         httponly=True,
         samesite="lax",
-        secure=connection.url.scheme == "https",
+        secure=_secure(connection),
     )

@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pytake.core.errors import InvalidInputError, PytakeError
+from pytake.core.errors import InvalidInputError, PytakeError, TooManyAttemptsError
 
 
 async def _render(_request: Request, exc: Exception) -> JSONResponse:
@@ -13,6 +13,8 @@ async def _render(_request: Request, exc: Exception) -> JSONResponse:
         detail = [{"loc": location, "msg": str(exc), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManyAttemptsError):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
 
 

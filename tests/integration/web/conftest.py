@@ -10,7 +10,7 @@ import uvicorn
 from pytake.bootstrap import Runtime
 from pytake.cli.processes import free_port
 from pytake.web.app import create_app
-from support.dashboard import sign_in
+from support.dashboard import LOOPBACK_URL, sign_in
 
 
 @pytest.fixture
@@ -39,9 +39,9 @@ async def live_server(runtime: Runtime) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def browser(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """A client keeping cookies like a browser, sending no API key."""
+    """A client keeping cookies like a browser, sending no API key, on a loopback dashboard."""
     transport = httpx.ASGITransport(app=create_app(runtime, manage_runtime=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://pytake.test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=LOOPBACK_URL) as client:
         yield client
 
 

@@ -9,7 +9,7 @@ import pytest
 from pytake.bootstrap import Runtime
 from pytake.web.app import create_app
 from pytake.whatsapp.simulator import RunningSimulator
-from support.dashboard import error_for, sign_in, value_of
+from support.dashboard import LOOPBACK_URL, error_for, sign_in, value_of
 from support.scenario import Scenario, sim_call
 
 pytestmark = pytest.mark.integration
@@ -173,7 +173,7 @@ async def test_campaign_page_is_not_found_when_the_campaign_is_another_organizat
     await scenario.contacts(1)
     campaign = await scenario.campaign(await scenario.number())
     transport = httpx.ASGITransport(app=create_app(runtime, manage_runtime=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://pytake.test") as other:
+    async with httpx.AsyncClient(transport=transport, base_url=LOOPBACK_URL) as other:
         await sign_in(other, other_auth)
         assert (await other.get(f"/campaigns/{campaign['id']}")).status_code == 404
         assert (await other.get(f"/campaigns/{campaign['id']}/insights")).status_code == 404

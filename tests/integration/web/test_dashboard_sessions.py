@@ -4,14 +4,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pytake.bootstrap import Runtime
 from pytake.core.clock import OffsetClock
-from pytake.organizations.models import WebSession
+from pytake.organizations.models import ApiKey, WebSession
 from pytake.organizations.sessions import SESSION_LIFETIME
 from pytake.web.app import create_app
 from pytake.web.auth import CSRF_HEADER, SESSION_COOKIE
+from support.api_keys import key_id_of, revoke
 from support.dashboard import api_key_of, error_for
 from support.scenario import Scenario
 
@@ -138,3 +139,39 @@ async def test_csv_upload_is_refused_and_nothing_saved_when_posted_without_the_c
     )
     assert answer.status_code == 403
     assert (await scenario.call("GET", "/contacts"))["items"] == []
+
+
+async def test_pages_send_the_visitor_to_sign_in_when_the_key_that_signed_in_is_revoked(
+    browser: httpx.AsyncClient,
+    csrf_token: str,
+    api: httpx.AsyncClient,
+    auth: dict[str, str],
+    runtime: Runtime,
+) -> None:
+    assert (await browser.get("/")).status_code == 200
+    await revoke(api, auth, await key_id_of(api, auth))
+    answer = await browser.get("/")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
+    assert (await browser.get("/api/v1/campaigns")).status_code == 401
+    assert await session_count(runtime) == 0
+
+
+async def test_sessions_of_another_key_of_the_organization_hold_when_one_key_is_revoked(
+    browser: httpx.AsyncClient,
+    csrf_token: str,
+    api: httpx.AsyncClient,
+    auth: dict[str, str],
+) -> None:
+    other = await api.post("/api/v1/api-keys", json={"name": "spare"}, headers=auth)
+    await revoke(api, auth, other.json()["id"])
+    assert (await browser.get("/")).status_code == 200
+
+
+async def test_a_session_never_outlives_its_key_even_when_its_row_is_left_behind(
+    browser: httpx.AsyncClient, csrf_token: str, runtime: Runtime, clock: OffsetClock
+) -> None:
+    async with runtime.db.transaction() as session:
+        await session.execute(update(ApiKey).values(revoked_at=clock.now()))
+    assert await session_count(runtime) == 1
+    answer = await browser.get("/")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,17 +11,25 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from pytake.bootstrap import Runtime
 from pytake.core.clock import OffsetClock
+from pytake.organizations.service import revoke_api_key
 from pytake.web.auth import SESSION_COOKIE
+from pytake.web.credentials import CHECK_SECONDS
+from pytake.web.throttling import LIMIT
 from pytake.whatsapp.simulator import RunningSimulator
-from support.dashboard import api_key_of
+from support.api_keys import key_id_of, revoke
+from support.dashboard import api_key_of, sign_in
 from support.scenario import Scenario, sim_call, wait_for
 
 pytestmark = pytest.mark.integration
 
 Event = dict[str, Any]
+# Sockets must close within one round of checks; the rest is slack for a loaded machine.
+CREDENTIAL_CHECK_MARGIN = CHECK_SECONDS + 3
 EVENT_KEYS = {"event", "campaign_id", "status", "progress", "final", "stats", "messages_sent"}
 
 
@@ -233,3 +242,154 @@ async def sockets_watching(
             yield sockets
         finally:
             await asyncio.gather(*(ws.close() for ws in sockets))
+
+
+async def test_socket_accepts_the_key_as_a_subprotocol_and_answers_pytake_without_echoing_it(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    key = api_key_of(auth)
+    offered = [Subprotocol("pytake"), Subprotocol(f"bearer.{key}")]
+    async with connect(
+        f"ws://{live_server}/ws/campaigns/{campaign_id}", subprotocols=offered
+    ) as ws:
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+        assert ws.response is not None
+        answered = ws.response.headers.get_all("Sec-WebSocket-Protocol")
+    assert event["campaign_id"] == campaign_id
+    assert (ws.subprotocol, answered) == ("pytake", ["pytake"])
+    assert key not in str(ws.response.headers)
+
+
+async def test_socket_accepts_a_lone_bearer_subprotocol_without_choosing_one(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    offered = [Subprotocol(f"bearer.{api_key_of(auth)}")]
+    async with connect(
+        f"ws://{live_server}/ws/campaigns/{campaign_id}", subprotocols=offered
+    ) as ws:
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+        assert ws.response is not None
+        assert "Sec-WebSocket-Protocol" not in ws.response.headers
+    assert (event["campaign_id"], ws.subprotocol) == (campaign_id, None)
+
+
+async def test_socket_is_closed_with_policy_violation_when_the_bearer_subprotocol_is_wrong(
+    scenario: Scenario, live_server: str
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    headers = {"Sec-WebSocket-Protocol": "pytake, bearer.ptk_wrong"}
+    async with socket(live_server, campaign_id, headers=headers) as ws:
+        assert await close_code(ws) == 1008
+
+
+async def closed_within(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> tuple[int, float]:
+    """The close code of a socket that must close within `seconds`, and how long it took."""
+    started = time.monotonic()
+    message = await ws.receive(timeout=seconds)
+    while message.type == aiohttp.WSMsgType.TEXT:
+        message = await ws.receive(timeout=seconds)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
+    assert ws.close_code is not None
+    return ws.close_code, time.monotonic() - started
+
+
+async def test_socket_is_closed_with_4401_at_once_when_its_key_is_revoked_through_the_api(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    """Revoked through the process serving the socket, which checks at once."""
+    campaign_id = await draft(scenario, 1)
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", timeout=30) as same_process:
+        spare = (
+            await same_process.post("/api/v1/api-keys", json={"name": "tv"}, headers=auth)
+        ).json()
+        async with socket(live_server, campaign_id, api_key=spare["key"]) as ws:
+            await next_event(ws)
+            await revoke(same_process, auth, spare["id"])
+            code, took = await closed_within(ws, CREDENTIAL_CHECK_MARGIN)
+    assert (code, ws.close_code) == (4401, 4401)
+    assert took < CHECK_SECONDS / 2
+
+
+async def test_socket_is_closed_with_4401_within_seconds_when_its_key_is_revoked_elsewhere(
+    scenario: Scenario,
+    runtime: Runtime,
+    live_server: str,
+    auth: dict[str, str],
+    api: httpx.AsyncClient,
+) -> None:
+    """As by `pytake apikey revoke` or another API process: only the database says so."""
+    campaign_id = await draft(scenario, 1)
+    key_id = uuid.UUID(await key_id_of(api, auth))
+    async with socket(live_server, campaign_id, api_key=api_key_of(auth)) as ws:
+        await next_event(ws)
+        async with runtime.db.transaction() as session:
+            await revoke_api_key(session, key_id, now=runtime.clock.now())
+        code, took = await closed_within(ws, CREDENTIAL_CHECK_MARGIN)
+    assert code == 4401
+    assert took <= CHECK_SECONDS + 1.5
+
+
+async def test_socket_signed_in_by_cookie_is_closed_with_4401_when_its_sessions_key_is_revoked(
+    scenario: Scenario,
+    api: httpx.AsyncClient,
+    live_server: str,
+    browser: httpx.AsyncClient,
+    csrf_token: str,
+    auth: dict[str, str],
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    cookie = f"{SESSION_COOKIE}={browser.cookies[SESSION_COOKIE]}"
+    headers = {"Cookie": cookie, "Origin": f"http://{live_server}"}
+    async with socket(live_server, campaign_id, headers=headers) as ws:
+        await next_event(ws)
+        await revoke(api, auth, await key_id_of(api, auth))
+        code, _took = await closed_within(ws, CREDENTIAL_CHECK_MARGIN)
+    assert code == 4401
+
+
+async def test_socket_keeps_streaming_when_another_key_of_the_organization_is_revoked(
+    scenario: Scenario, api: httpx.AsyncClient, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    spare = (await api.post("/api/v1/api-keys", json={"name": "spare"}, headers=auth)).json()
+    async with socket(live_server, campaign_id, api_key=api_key_of(auth)) as ws:
+        await next_event(ws)
+        await revoke(api, auth, spare["id"])
+        await asyncio.sleep(CHECK_SECONDS + 0.5)
+        await scenario.call("POST", f"/campaigns/{campaign_id}/cancel")
+        assert (await next_event(ws))["status"] == "cancelled"
+
+
+async def test_socket_handshake_is_429_with_retry_after_when_a_bad_key_was_hammered(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    for _ in range(LIMIT):
+        async with socket(live_server, campaign_id, api_key="ptk_guessed") as ws:
+            assert await close_code(ws) == 1008
+    for key in ("ptk_guessed", api_key_of(auth)):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            async with socket(live_server, campaign_id, api_key=key):
+                pass
+        assert refused.value.status == 429
+        assert refused.value.headers is not None
+        assert 1 <= int(refused.value.headers["Retry-After"]) <= 60
+
+
+async def test_socket_signed_in_by_cookie_is_closed_with_4401_at_once_when_its_browser_signs_out(
+    scenario: Scenario, live_server: str, auth: dict[str, str]
+) -> None:
+    campaign_id = await draft(scenario, 1)
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", timeout=30) as same_process:
+        csrf_token = await sign_in(same_process, auth)
+        cookie = f"{SESSION_COOKIE}={same_process.cookies[SESSION_COOKIE]}"
+        headers = {"Cookie": cookie, "Origin": f"http://{live_server}"}
+        async with socket(live_server, campaign_id, headers=headers) as ws:
+            await next_event(ws)
+            signed_out = await same_process.post("/sign-out", data={"csrf_token": csrf_token})
+            assert signed_out.status_code == 303
+            code, took = await closed_within(ws, CREDENTIAL_CHECK_MARGIN)
+    assert code == 4401
+    assert took < CHECK_SECONDS / 2

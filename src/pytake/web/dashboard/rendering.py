@@ -20,7 +20,7 @@ from pytake.web.auth import (
     SESSION_COOKIE,
     csrf_token_for,
     is_valid_csrf,
-    organization_of_cookie,
+    session_of_cookie,
 )
 from pytake.web.dashboard.charts import share
 from pytake.web.deps import RuntimeDep
@@ -63,8 +63,8 @@ class Viewer:
 
 async def get_viewer(request: Request, runtime: RuntimeDep) -> Viewer:
     """The signed-in organization; a form it posts must carry the session's CSRF token."""
-    organization = await organization_of_cookie(runtime, request)
-    if organization is None:
+    signed_in = await session_of_cookie(runtime, request)
+    if signed_in is None:
         raise SignInRequiredError
     token = request.cookies[SESSION_COOKIE]
     if request.method not in SAFE_METHODS:
@@ -73,6 +73,7 @@ async def get_viewer(request: Request, runtime: RuntimeDep) -> Viewer:
         if not is_valid_csrf(token, presented if isinstance(presented, str) else None):
             await form.close()
             raise FormExpiredError
+    organization = signed_in.organization
     return Viewer(organization.id, organization.name, csrf_token_for(token))
 
 

@@ -1,0 +1,33 @@
+"""API shapes of API keys: the key itself appears once, in the answer that creates it."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ApiKeyCreate(BaseModel):
+    name: KeyName
+
+
+class ApiKeyRead(BaseModel):
+    """A key as lists show it: its prefix tells it apart, nothing more of it is given."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyRead]
