@@ -3,6 +3,7 @@
 import asyncio
 import importlib
 import os
+import sys
 
 import typer
 import uvicorn
@@ -16,6 +17,7 @@ from pytake.cli.processes import api_server_config
 from pytake.cli.settings import load_settings
 from pytake.cli.simulator import simulator
 from pytake.core.db import Database
+from pytake.core.extras import MissingExtraError, require_extra
 from pytake.core.logging import configure_logging
 from pytake.organizations.service import create_api_key, get_or_create_organization
 
@@ -68,6 +70,7 @@ def worker(
     ),
 ) -> None:
     """Run a Celery worker for PYTAKE_EXECUTOR=celery (the cluster's scheduler is embedded)."""
+    require_extra("celery", "pytake worker")
     settings = load_settings()
     if settings.executor != "celery":
         typer.echo("Error: pytake worker needs PYTAKE_EXECUTOR=celery", err=True)
@@ -132,6 +135,7 @@ def demo(
     if retry_max_delay < retry_base_delay:
         raise typer.BadParameter("must be >= --retry-base-delay", param_hint="--retry-max-delay")
     settings = load_settings()
+    require_reachable_redis(settings)
     configure_logging("WARNING")
     options = DemoOptions(
         contacts=contacts,
@@ -148,4 +152,9 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """`pytake`: a configured feature whose extra is missing is one line on stderr, exit 2."""
+    try:
+        app()
+    except MissingExtraError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
