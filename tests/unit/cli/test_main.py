@@ -1,11 +1,13 @@
-"""`pytake`: a configured feature whose extra is missing stops in one line, exit code 2."""
+"""`pytake`: a missing extra or an unreadable .env stops in one line, exit code 2."""
 
 import sys
 from pathlib import Path
 
 import pytest
+import typer
 
 from pytake.cli.main import main
+from pytake.cli.settings import load_settings
 from pytake.core.extras import EXTRA_MODULES
 
 pytestmark = pytest.mark.unit
@@ -74,3 +76,18 @@ def test_a_feature_whose_extra_is_missing_stops_with_one_line_and_exit_2(
 
     assert exited.value.code == 2
     assert capsys.readouterr().err == f"Error: {line}\n"
+
+
+def test_a_dotenv_that_is_not_utf8_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"PYTAKE_LOG_LEVEL=\xff\xfe\n")
+
+    with pytest.raises(typer.Exit) as exited:
+        load_settings()
+
+    assert exited.value.exit_code == 2
+    assert capsys.readouterr().err == (
+        "Error: bad setting: .env is not UTF-8 text (invalid start byte)\n"
+    )

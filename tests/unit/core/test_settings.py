@@ -1,0 +1,43 @@
+"""Settings refuse, naming the problem, a database or Redis URL that could never be used."""
+
+import pytest
+from pydantic import ValidationError
+
+from pytake.core.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("database_url", "postgresql+asyncpg://u@db:port/x", "cannot be read as a database URL"),
+        ("database_url", "postgresql+asyncpg://u@[::1/x", "cannot be read as a database URL"),
+        ("database_url", "sqlite+aiosqlite://", "must name a SQLite file"),
+        ("database_url", "sqlite+aiosqlite:///:memory:", "must name a SQLite file"),
+        ("database_url", "postgresql://db/x", "must start with sqlite+aiosqlite://"),
+        ("redis_url", "redis://cache:port/0", "cannot be read as a Redis URL"),
+        ("redis_url", "redis://cache:70000/0", "cannot be read as a Redis URL"),
+        ("redis_url", "http://cache/0", "must start with redis://"),
+    ],
+)
+def test_an_unusable_url_is_refused_naming_why(field: str, value: str, message: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(**{field: value})  # type: ignore[arg-type]
+
+    (error,) = raised.value.errors()
+    assert error["loc"] == (field,)
+    assert message in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("database_url", "postgresql+asyncpg://pytake:secret@db.internal:5432/pytake"),
+        ("database_url", "sqlite+aiosqlite:///./pytake.db"),
+        ("redis_url", "redis://redis.internal:6379/0"),
+        ("redis_url", "unix:///run/redis.sock"),
+    ],
+)
+def test_a_usable_url_is_kept_as_given(field: str, value: str) -> None:
+    assert getattr(Settings(**{field: value}), field) == value  # type: ignore[arg-type]
