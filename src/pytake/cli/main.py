@@ -9,6 +9,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from pytake import __version__
 from pytake.bootstrap import migrate
 from pytake.cli.bench import bench_app
 from pytake.cli.checks import require_reachable_redis, require_shared_database
@@ -33,6 +34,25 @@ apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bench_app, name="bench")
 app.command("simulator", help="Run the local WhatsApp Cloud API simulator.")(simulator)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"pytake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Show the installed version and exit.",
+    ),
+) -> None:
+    """Options of `pytake` itself, before the command."""
 
 
 async def _migrate(database_url: str) -> None:

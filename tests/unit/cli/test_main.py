@@ -1,12 +1,14 @@
-"""`pytake`: a missing extra or an unreadable .env stops in one line, exit code 2."""
+"""`pytake` itself: `--version`, and a configured feature whose extra is missing in one line."""
 
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
-from pytake.cli.main import main
+from pytake.cli.main import app, main
 from pytake.cli.settings import load_settings
 from pytake.core.extras import EXTRA_MODULES
 
@@ -14,6 +16,13 @@ pytestmark = pytest.mark.unit
 
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_version_prints_the_installed_distributions_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.output == f"pytake {version('pytake')}\n"
 
 
 @pytest.fixture
