@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test test-unit test-integration test-e2e test-browser lint fmt serve bench migrate clean
+.PHONY: demo test test-package test-unit test-integration test-e2e test-browser lint fmt serve bench migrate clean
 
 $(READY): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(READY): pyproject.toml constraints.txt
 demo: $(READY)
 	$(BIN)/pytake demo
 
+# The wheel smoke test first: a package that cannot start makes the rest pointless.
 test: $(READY)
-	$(BIN)/pytest
+	$(BIN)/pytest tests/package && $(BIN)/pytest --ignore=tests/package
+
+test-package: $(READY)
+	$(BIN)/pytest tests/package
 
 test-unit: $(READY)
 	$(BIN)/pytest tests/unit

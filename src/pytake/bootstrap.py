@@ -1,6 +1,7 @@
 """The one place that wires real parts together: database, migrations, sender and engine."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -8,10 +9,8 @@ from sqlalchemy.engine import Connection
 
 from pytake.core.clock import Clock, SystemClock
 from pytake.core.db import Database
-from pytake.core.redis import create_redis
+from pytake.core.extras import require_extra
 from pytake.core.settings import Settings
-from pytake.distributed.progress import RedisProgressBus
-from pytake.distributed.rate_limiter import RedisRateLimiter
 from pytake.sending.breaker import BreakerSettings
 from pytake.sending.engine import Engine, EngineConfig
 from pytake.sending.ports import MessageSender, RateLimiter
@@ -19,6 +18,11 @@ from pytake.sending.progress import LocalProgressBus
 from pytake.sending.rate_limiter import LocalRateLimiter
 from pytake.whatsapp.client import CloudApiClient
 from pytake.whatsapp.receiver import WebhookReceiver
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from pytake.distributed.progress import RedisProgressBus
 
 
 def _alembic_config(database_url: str) -> Config:
@@ -59,12 +63,11 @@ class Runtime:
             max_connections=settings.send_concurrency,
         )
         # With Redis, limits and progress are shared by every process of the deployment.
-        self.redis = create_redis(settings.redis_url) if settings.redis_url else None
+        self.redis: Redis | None = None
         self.progress: LocalProgressBus | RedisProgressBus = LocalProgressBus()
         self.limiter: RateLimiter = LocalRateLimiter()
-        if self.redis is not None:
-            self.progress = RedisProgressBus(self.redis)
-            self.limiter = RedisRateLimiter(self.redis)
+        if settings.redis_url:
+            self.redis, self.progress, self.limiter = _shared_parts(settings.redis_url)
         secret = settings.whatsapp_app_secret
         self.webhooks = WebhookReceiver(
             self.db,
@@ -84,7 +87,7 @@ class Runtime:
             )
 
     async def start(self) -> None:
-        if isinstance(self.progress, RedisProgressBus):
+        if not isinstance(self.progress, LocalProgressBus):
             await self.progress.start()
         await self.webhooks.start()
         if self.engine is not None:
@@ -95,7 +98,7 @@ class Runtime:
         if self.engine is not None:
             await self.engine.stop()
         await self.sender.close()
-        if isinstance(self.progress, RedisProgressBus):
+        if not isinstance(self.progress, LocalProgressBus):
             await self.progress.stop()
         if self.redis is not None:
             await self.redis.aclose()
@@ -106,6 +109,17 @@ class Runtime:
         if self.engine is not None:
             self.engine.campaign_changed(campaign_id, status)
         self.progress.campaign_changed(campaign_id)
+
+
+def _shared_parts(redis_url: str) -> "tuple[Redis, RedisProgressBus, RateLimiter]":
+    """The Redis client, progress bus and limiter; imported here, as only Redis needs them."""
+    require_extra("celery", "PYTAKE_REDIS_URL")
+    from pytake.core.redis import create_redis
+    from pytake.distributed.progress import RedisProgressBus
+    from pytake.distributed.rate_limiter import RedisRateLimiter
+
+    redis = create_redis(redis_url)
+    return redis, RedisProgressBus(redis), RedisRateLimiter(redis)
 
 
 def engine_config(settings: Settings) -> EngineConfig:

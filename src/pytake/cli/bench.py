@@ -21,6 +21,7 @@ from pytake.cli.benchmarks.run import (
 )
 from pytake.cli.benchmarks.webhooks import webhooks
 from pytake.cli.settings import load_settings
+from pytake.core.extras import require_extra
 
 bench_app = typer.Typer(help="Benchmarks against the local Cloud API simulator.")
 
@@ -103,6 +104,8 @@ def engine(
     options = BenchOptions(
         contacts, transient_rate, baseline_contacts or contacts, baseline_seconds, database_url
     )
+    if database_url is not None and database_url.startswith("postgresql"):
+        require_extra("postgres", f"--database-url {database_url.split('://', 1)[0]}://…")
     if executor == "celery":
         _cluster_bench(options, workers or [1], json_path)
         return
@@ -113,6 +116,7 @@ def engine(
 
 def _cluster_bench(options: BenchOptions, workers: list[int], json_path: Path | None) -> None:
     """The distributed engine on PostgreSQL with `PYTAKE_REDIS_URL`; no naive baseline."""
+    require_extra("celery", "pytake bench engine --executor celery")
     if options.database_url is None or not options.database_url.startswith("postgresql"):
         raise typer.BadParameter("--executor celery needs a PostgreSQL --database-url")
     redis_url = load_settings().redis_url

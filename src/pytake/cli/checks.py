@@ -4,7 +4,7 @@ import asyncio
 
 import typer
 
-from pytake.core.redis import RedisUnavailableError, check_redis
+from pytake.core.extras import require_extra
 from pytake.core.settings import Settings
 
 
@@ -21,12 +21,20 @@ def require_shared_database(settings: Settings, what: str) -> None:
 
 
 def require_reachable_redis(settings: Settings) -> None:
-    """Exit 1 when Redis is configured but does not answer."""
-    if settings.redis_url is not None:
-        try:
-            asyncio.run(check_redis(settings.redis_url))
-        except RedisUnavailableError as exc:
-            _fail(str(exc), code=1)
+    """Exit 1 when Redis is configured but does not answer.
+
+    Without the celery extra (which brings the Redis client) a configured Redis raises
+    MissingExtraError.
+    """
+    if settings.redis_url is None:
+        return
+    require_extra("celery", "PYTAKE_REDIS_URL")
+    from pytake.core.redis import RedisUnavailableError, check_redis
+
+    try:
+        asyncio.run(check_redis(settings.redis_url))
+    except RedisUnavailableError as exc:
+        _fail(str(exc), code=1)
 
 
 def _fail(message: str, *, code: int) -> None:

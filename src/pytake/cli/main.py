@@ -3,6 +3,7 @@
 import asyncio
 import importlib
 import os
+import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -13,6 +14,7 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pytake import __version__
 from pytake.bootstrap import migrate
 from pytake.cli.bench import bench_app
 from pytake.cli.checks import require_reachable_redis, require_shared_database
@@ -23,6 +25,7 @@ from pytake.cli.simulator import simulator
 from pytake.core.clock import SystemClock
 from pytake.core.db import Database
 from pytake.core.errors import NotFoundError
+from pytake.core.extras import MissingExtraError, require_extra
 from pytake.core.logging import configure_logging
 from pytake.organizations.models import ApiKey
 from pytake.organizations.service import (
@@ -47,6 +50,25 @@ apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bench_app, name="bench")
 app.command("simulator", help="Run the local WhatsApp Cloud API simulator.")(simulator)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"pytake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Show the installed version and exit.",
+    ),
+) -> None:
+    """Options of `pytake` itself, before the command."""
 
 
 async def _migrate(database_url: str) -> None:
@@ -85,6 +107,7 @@ def worker(
     ),
 ) -> None:
     """Run a Celery worker for PYTAKE_EXECUTOR=celery (the cluster's scheduler is embedded)."""
+    require_extra("celery", "pytake worker")
     settings = load_settings()
     if settings.executor != "celery":
         typer.echo("Error: pytake worker needs PYTAKE_EXECUTOR=celery", err=True)
@@ -217,6 +240,7 @@ def demo(
     if retry_max_delay < retry_base_delay:
         raise typer.BadParameter("must be >= --retry-base-delay", param_hint="--retry-max-delay")
     settings = load_settings()
+    require_reachable_redis(settings)
     configure_logging("WARNING")
     options = DemoOptions(
         contacts=contacts,
@@ -233,4 +257,9 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """`pytake`: a configured feature whose extra is missing is one line on stderr, exit 2."""
+    try:
+        app()
+    except MissingExtraError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

@@ -18,3 +18,6 @@ def load_settings(**overrides: object) -> Settings:
         )
         typer.echo(f"Error: bad setting: {problems}", err=True)
         raise typer.Exit(2) from None
+    except UnicodeDecodeError as exc:  # environment variables are text already: it is .env
+        typer.echo(f"Error: bad setting: .env is not UTF-8 text ({exc.reason})", err=True)
+        raise typer.Exit(2) from None

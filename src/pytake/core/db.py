@@ -18,6 +18,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from pytake.core.extras import require_extra
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -78,6 +80,8 @@ def create_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(database_url, pool_size=5, max_overflow=5)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
+    # SQLAlchemy imports the driver here; asyncpg comes with the postgres extra only.
+    require_extra("postgres", f"PYTAKE_DATABASE_URL={database_url.split('://', 1)[0]}://…")
     return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 

@@ -3,9 +3,11 @@
 import ipaddress
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
 
@@ -51,6 +53,12 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split(':', 1)[0]!r})"
             )
+        try:
+            url = make_url(value)
+        except ValueError as exc:  # a port that is not a number, a broken IPv6 address
+            raise ValueError(f"cannot be read as a database URL ({exc})") from None
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("must name a SQLite file, as in sqlite+aiosqlite:///./pytake.db")
         return value
 
     @field_validator("redis_url")
@@ -62,6 +70,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must start with redis://, rediss:// or unix:// (got {value.split(':', 1)[0]!r})"
             )
+        try:
+            _ = urlsplit(value).port  # reading the port checks it
+        except ValueError as exc:
+            raise ValueError(f"cannot be read as a Redis URL ({exc})") from None
         return value
 
     @field_validator("cookie_secure", mode="before")

@@ -136,6 +136,13 @@ def test_migrate_brings_an_empty_database_up_to_date_when_run_twice(tmp_path: Pa
     ("args", "env", "named"),
     [
         (["migrate"], {"PYTAKE_DATABASE_URL": "mysql://db/x"}, "PYTAKE_DATABASE_URL"),
+        (
+            ["migrate"],
+            {"PYTAKE_DATABASE_URL": "postgresql+asyncpg://u@db:port/x"},
+            "PYTAKE_DATABASE_URL",
+        ),
+        (["migrate"], {"PYTAKE_DATABASE_URL": "sqlite+aiosqlite://"}, "PYTAKE_DATABASE_URL"),
+        (["serve"], {"PYTAKE_REDIS_URL": "redis://cache:port/0"}, "PYTAKE_REDIS_URL"),
         (["migrate"], {"PYTAKE_EXECUTOR": "threads"}, "PYTAKE_EXECUTOR"),
         (["serve"], {"PYTAKE_SEND_CONCURRENCY": "0"}, "PYTAKE_SEND_CONCURRENCY"),
         (["serve", "--port", "70000"], {}, "--port"),

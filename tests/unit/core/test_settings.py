@@ -1,4 +1,5 @@
-"""Reading the security settings from the environment: forms accepted, bad values named."""
+"""Settings read from the environment: the forms accepted, and bad values (a database or Redis
+URL that could never be used, a proxy that is not an address) refused naming the problem."""
 
 import pytest
 from pydantic import ValidationError
@@ -40,3 +41,38 @@ def test_trusted_proxies_are_refused_naming_the_entry_when_one_is_not_an_address
     monkeypatch.setenv("PYTAKE_TRUSTED_PROXIES", value)
     with pytest.raises(ValidationError, match="IP addresses or networks"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("database_url", "postgresql+asyncpg://u@db:port/x", "cannot be read as a database URL"),
+        ("database_url", "postgresql+asyncpg://u@[::1/x", "cannot be read as a database URL"),
+        ("database_url", "sqlite+aiosqlite://", "must name a SQLite file"),
+        ("database_url", "sqlite+aiosqlite:///:memory:", "must name a SQLite file"),
+        ("database_url", "postgresql://db/x", "must start with sqlite+aiosqlite://"),
+        ("redis_url", "redis://cache:port/0", "cannot be read as a Redis URL"),
+        ("redis_url", "redis://cache:70000/0", "cannot be read as a Redis URL"),
+        ("redis_url", "http://cache/0", "must start with redis://"),
+    ],
+)
+def test_an_unusable_url_is_refused_naming_why(field: str, value: str, message: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(**{field: value})  # type: ignore[arg-type]
+
+    (error,) = raised.value.errors()
+    assert error["loc"] == (field,)
+    assert message in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("database_url", "postgresql+asyncpg://pytake:secret@db.internal:5432/pytake"),
+        ("database_url", "sqlite+aiosqlite:///./pytake.db"),
+        ("redis_url", "redis://redis.internal:6379/0"),
+        ("redis_url", "unix:///run/redis.sock"),
+    ],
+)
+def test_a_usable_url_is_kept_as_given(field: str, value: str) -> None:
+    assert getattr(Settings(**{field: value}), field) == value  # type: ignore[arg-type]

@@ -84,7 +84,10 @@ async def test_nothing_is_checked_when_no_socket_is_open() -> None:
     registry = Registry()
     watch = CredentialWatch(registry, interval=0.01)
     async with watch.watching(key()):
-        await asyncio.sleep(0.03)
+        for _ in range(200):  # until the watch has checked at least once, however loaded
+            if registry.checks:
+                break
+            await asyncio.sleep(0.01)
     checks = len(registry.checks)
     await asyncio.sleep(0.05)
     await watch.close()

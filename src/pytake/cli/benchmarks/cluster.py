@@ -24,7 +24,6 @@ from pytake.cli.benchmarks.repository import has_first_attempts_left
 from pytake.cli.processes import pytake_process
 from pytake.core.clock import SystemClock
 from pytake.core.db import Database
-from pytake.core.redis import RedisUnavailableError, check_redis
 
 _POLL_SECONDS = 0.05
 # Workers are up once they have had time to import, fork their pool and connect.
@@ -46,6 +45,9 @@ class ClusterRun:
 async def run_cluster_bench(
     *, database_url: str, redis_url: str, contacts: int, workers: list[int], api_base_url: str
 ) -> list[ClusterRun]:
+    # Imported here: the command line loads this module, and Redis is the celery extra's.
+    from pytake.core.redis import RedisUnavailableError, check_redis
+
     try:
         await check_redis(redis_url)
     except RedisUnavailableError as exc:
