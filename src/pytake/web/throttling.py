@@ -14,14 +14,15 @@ import logging
 import math
 import secrets
 from collections import deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis import RedisError
-from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
 from pytake.core.clock import Clock
 from pytake.core.errors import TooManyAttemptsError
+
+if TYPE_CHECKING:  # the Redis client comes with the celery extra, imported only when used
+    from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +80,15 @@ class RedisFailureStore:
 
     def __init__(
         self,
-        client: Redis,
+        client: "Redis",
         *,
         limit: int = LIMIT,
         window: float = WINDOW_SECONDS,
         fallback: LocalFailureStore | None = None,
     ) -> None:
+        from redis import RedisError
+
+        self._errors = (RedisError, OSError)
         self._client, self._limit, self._window = client, limit, window
         self._fallback = fallback or LocalFailureStore(limit=limit, window=window)
         self._local_until = -math.inf
@@ -100,7 +104,7 @@ class RedisFailureStore:
                 pipe.zremrangebyrank(key, 0, -(self._limit + 1))
                 pipe.expire(key, math.ceil(self._window) + 1)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
+        except self._errors as exc:
             self._note_failure(exc)
             await self._fallback.record(address, at)
 
@@ -112,7 +116,7 @@ class RedisFailureStore:
             nth = await self._client.zrange(
                 REDIS_KEY_PREFIX + address, -self._limit, -self._limit, withscores=True
             )
-        except (RedisError, OSError) as exc:
+        except self._errors as exc:
             self._note_failure(exc)
             return await self._fallback.lifted_at(address, now)
         if not nth:
