@@ -110,7 +110,7 @@ async def test_each_contact_is_sent_once_when_the_scheduling_worker_is_killed_mi
     tmp_path: Path, postgres_url: str, redis: RedisServer
 ) -> None:
     # The default lease (15 s, renewed by its holder); a short grace for sends cut off mid-call.
-    settings = {"PYTAKE_LEASE_SECONDS": "15", "PYTAKE_RECONCILE_GRACE_SECONDS": "10"}
+    settings = {"PYTAKE_LEASE_SECONDS": "15", "PYTAKE_RECONCILE_GRACE_SECONDS": "5"}
     with running_cluster(
         tmp_path,
         database_url=postgres_url,
