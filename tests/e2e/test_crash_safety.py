@@ -44,6 +44,7 @@ async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_time
         "PYTAKE_DATABASE_URL": database_url,
         "PYTAKE_WHATSAPP_APP_SECRET": SECRET,
         "PYTAKE_LEASE_SECONDS": "5",
+        "PYTAKE_LEASE_RENEW_SECONDS": "1",
         "PYTAKE_RECONCILE_GRACE_SECONDS": "10",
     }
     key = pytake("apikey", "create", "--org", "e2e", env=env).stdout.strip().splitlines()[-1]

@@ -58,6 +58,7 @@ def _env(database_url: str, redis_url: str) -> dict[str, str]:
         "PYTAKE_EXECUTOR": "celery",
         "PYTAKE_WHATSAPP_APP_SECRET": SECRET,
         "PYTAKE_LEASE_SECONDS": "5",
+        "PYTAKE_LEASE_RENEW_SECONDS": "1",
         "PYTAKE_RECONCILE_GRACE_SECONDS": "5",
         "PYTAKE_LOG_LEVEL": "INFO",
     }
