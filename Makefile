@@ -39,6 +39,7 @@ lint: $(READY)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	PIP_AUDIT=$(BIN)/pip-audit PYTHON=$(BIN)/python bash .ci/audit-dependencies
 
 fmt: $(READY)
 	$(BIN)/ruff check --fix src tests

@@ -137,4 +137,5 @@ def engine_config(settings: Settings) -> EngineConfig:
             min_attempts=settings.breaker_min_attempts,
         ),
         default_api_base_url=settings.whatsapp_api_base_url,
+        webhook_retention_days=settings.webhook_retention_days,
     )

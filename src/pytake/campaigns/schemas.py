@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pytake.campaigns.template import find_invalid_placeholders
+from pytake.core.json_values import finite_json
 
 MaxAttempts = Annotated[int, Field(ge=1, le=10)]
 BaseDelay = Annotated[int, Field(ge=10, le=600)]
@@ -29,6 +30,7 @@ class TemplateSpec(BaseModel):
             if component.get("type") not in COMPONENT_TYPES:
                 allowed = ", ".join(sorted(COMPONENT_TYPES))
                 raise ValueError(f"components[{index}].type must be one of {allowed}")
+        finite_json(components)
         invalid = find_invalid_placeholders(components)
         if invalid:
             raise ValueError(

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from pytake.contacts.importer import MAX_NAME_LENGTH, normalize_tags
 from pytake.contacts.phones import normalize_phone
+from pytake.core.json_values import finite_json
 
 MAX_BULK_CONTACTS = 10_000
 
@@ -34,6 +35,7 @@ Name = Annotated[
 RawPhone = Annotated[str, StringConstraints(max_length=64)]
 Phone = Annotated[RawPhone, AfterValidator(_phone)]
 Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+Attributes = Annotated[dict[str, Any], AfterValidator(finite_json)]
 
 
 class ContactIn(BaseModel):
@@ -42,7 +44,7 @@ class ContactIn(BaseModel):
 
     name: Name
     phone: RawPhone
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
     opted_out: bool | None = None
 
@@ -56,7 +58,7 @@ class ContactUpdate(BaseModel):
 
     name: Name | None = None
     phone: Phone | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Attributes | None = None
     tags: Tags | None = None
     opted_out: bool | None = None
 

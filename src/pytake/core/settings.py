@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     breaker_threshold: float = Field(default=0.5, gt=0, le=1)
     breaker_min_attempts: int = Field(default=50, ge=1, le=100_000)
     schedule_late_after_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    webhook_retention_days: int = Field(default=30, ge=1, le=3650)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # None: Secure cookies and HSTS unless served over plain HTTP on a loopback address.
     cookie_secure: bool | None = None

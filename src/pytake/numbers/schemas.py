@@ -37,9 +37,16 @@ DisplayPhoneNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
 ]
 AccessToken = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
+# Meta's tiers stop at 100,000 before "unlimited" (null here); the column is a 32-bit INTEGER.
+MAX_MESSAGING_LIMIT_24H = 10_000_000
 Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second")]
 MessagingLimit = Annotated[
-    int, Field(ge=1, description="distinct recipients per rolling 24 h; null = unlimited")
+    int,
+    Field(
+        ge=1,
+        le=MAX_MESSAGING_LIMIT_24H,
+        description="distinct recipients per rolling 24 h; null = unlimited",
+    ),
 ]
 BaseUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_base_url)

@@ -25,6 +25,7 @@ from pytake.sending.breaker import BreakerSettings
 from pytake.sending.dispatcher import CampaignDispatcher, DispatchConfig
 from pytake.sending.pipeline import FlushObserver, SendParts
 from pytake.sending.ports import MessageSender, ProgressPublisher, RateLimiter
+from pytake.sending.webhook_retention import WebhookRetention
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class EngineConfig:
     schedule_late_after_seconds: int = 3600
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     default_api_base_url: str = "https://graph.facebook.com/v23.0"
+    webhook_retention_days: int = 30
 
 
 class Engine:
@@ -64,6 +66,8 @@ class Engine:
             db, sender, clock, limiter, progress, asyncio.Semaphore(config.concurrency)
         )
         self._next_sweep = 0.0
+        retention = timedelta(days=config.webhook_retention_days)
+        self._webhook_retention = WebhookRetention(db, clock, retention=retention)
 
     async def start(self) -> None:
         if self._supervisor is None:
@@ -119,6 +123,7 @@ class Engine:
         for campaign_id in running:
             if not self.is_dispatching(campaign_id):
                 await self._dispatch(campaign_id)
+        await self._webhook_retention.run_if_due()
 
     async def _take_back_leases(
         self, session: AsyncSession, now: datetime, *, every_lease: bool = False

@@ -10,6 +10,7 @@ from pytake.bootstrap import Runtime
 from pytake.core.settings import get_settings
 from pytake.web import metrics, webhooks
 from pytake.web.api import api_keys, campaigns, contacts, health, numbers
+from pytake.web.api_docs import install_api_docs
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
@@ -37,6 +38,9 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         version=__version__,
         summary="WhatsApp campaign execution engine",
         lifespan=lifespan,
+        # FastAPI's pages load their scripts from a CDN; install_api_docs serves ours.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     store = RedisFailureStore(runtime.redis) if runtime.redis is not None else LocalFailureStore()
@@ -50,6 +54,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     install_live_progress(app, runtime)
     install_dashboard(app)
+    install_api_docs(app)
     return app
 
 

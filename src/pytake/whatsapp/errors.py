@@ -84,6 +84,8 @@ PAIR_RATE_CODE: Final = 131056
 NAMED_WAITS_SECONDS: Final[Mapping[int, float]] = {131057: 60.0, 132069: 3600.0, 131049: 86_400.0}
 # Beyond 4^6 s (~68 min) the pair-rate quota (1 msg / 6 s) has long refilled.
 MAX_PAIR_RATE_EXPONENT: Final = 6
+_INT32_MIN: Final = -(2**31)
+_INT32_MAX: Final = 2**31 - 1
 MAX_MESSAGE_LENGTH: Final = 500
 
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
@@ -143,7 +145,8 @@ def parse_graph_error(
     return SendError(
         error_class=classify_error_code(code, http_status=http_status),
         message=_describe(code, item),
-        code=code,
+        # Codes are stored in 32-bit INTEGER columns; one past them is no code of Meta's.
+        code=code if code is not None and _INT32_MIN <= code <= _INT32_MAX else None,
         http_status=http_status,
         retry_after_seconds=max(waits) if waits else None,
         per_recipient=code == PAIR_RATE_CODE,

@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from pytake.bootstrap import Runtime
@@ -23,12 +24,15 @@ from pytake.sending.batches import (
 )
 from pytake.sending.breaker import BreakerSettings, FailureWindow
 from pytake.sending.pipeline import PipelineConfig, SendParts
+from pytake.sending.webhook_retention import INTERVAL_SECONDS, WebhookRetention
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Enqueue = Callable[[Batch, int], None]
 TICK_KEY = "pytake:scheduler:cluster:tick"
+# Held for INTERVAL_SECONDS by the tick that deleted expired webhook bodies: one run a cluster.
+RETENTION_KEY = "pytake:scheduler:cluster:webhook-retention"
 # Breaker windows kept per process: enough for every campaign running at once.
 KEPT_WINDOWS = 1000
 
@@ -64,6 +68,9 @@ class WorkerRuntime:
             min_attempts=settings.breaker_min_attempts,
         )
         self._windows: OrderedDict[uuid.UUID, FailureWindow] = OrderedDict()
+        self.webhook_retention = WebhookRetention(
+            runtime.db, runtime.clock, retention=timedelta(days=settings.webhook_retention_days)
+        )
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
@@ -73,6 +80,7 @@ class WorkerRuntime:
         try:
             batches = self.run(claim_due_batches(self.parts, self.config))
             self._queue(batches, enqueue)
+            self.run(self._retain_webhooks())
             return len(batches)
         finally:
             self.run(self._end_tick())
@@ -89,6 +97,18 @@ class WorkerRuntime:
         """The campaign's running count of batches, for logs across the cluster."""
         assert self.runtime.redis is not None
         return int(await self.runtime.redis.incr(f"pytake:campaign:{campaign_id}:batches")) - 1
+
+    async def _retain_webhooks(self) -> None:
+        """Webhook housekeeping, once per interval for the whole cluster (sooner on a backlog)."""
+        assert self.runtime.redis is not None
+        try:
+            due = await self.runtime.redis.set(
+                RETENTION_KEY, 1, nx=True, px=int(INTERVAL_SECONDS * 1000)
+            )
+            if due and await self.webhook_retention.run():
+                await self.runtime.redis.delete(RETENTION_KEY)
+        except Exception:  # housekeeping waits for a later tick; sending must not
+            logger.warning("webhook housekeeping skipped: Redis failed", exc_info=True)
 
     async def _end_tick(self) -> None:
         assert self.runtime.redis is not None

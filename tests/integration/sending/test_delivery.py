@@ -146,6 +146,18 @@ async def test_contact_fails_with_its_error_listed_when_failure_is_permanent(
     assert "undeliverable" in error["error"]
 
 
+async def test_failure_is_applied_without_its_code_when_the_code_fits_no_32_bit_column(
+    scenario: Scenario, engine: Runtime, api: httpx.AsyncClient
+) -> None:
+    campaign_id, (wamid,) = await _sent(scenario, 1)
+    receipt = await post_statuses(api, failed(wamid, 10**20, "Odd failure"))
+
+    assert (receipt["applied"], receipt["deferred"]) == (1, False)
+    stats = await scenario.call("GET", f"/campaigns/{campaign_id}/retry-stats")
+    (error,) = stats["recent_errors"]
+    assert (error["code"], "Odd failure" in error["error"]) == (None, True)
+
+
 async def test_engine_resends_a_day_later_when_failed_status_is_meta_marketing_cap(
     scenario: Scenario,
     engine: Runtime,

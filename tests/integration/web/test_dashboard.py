@@ -144,6 +144,24 @@ async def test_number_form_keeps_values_but_never_the_token_when_a_value_is_bad(
     assert "EAAG-secret-token" not in page
 
 
+async def test_number_form_names_the_limit_and_adds_nothing_when_the_daily_limit_is_huge(
+    browser: httpx.AsyncClient, csrf_token: str, scenario: Scenario
+) -> None:
+    typed = {
+        "csrf_token": csrf_token,
+        "display_phone_number": "+1 555 0100",
+        "phone_number_id": "106540352242922",
+        "access_token": "EAAG-secret-token",
+        "throughput_mps": "80",
+        "messaging_limit_24h": "100000000000000000000",
+        "api_base_url": "",
+    }
+    answer = await browser.post("/numbers", data=typed)
+    assert answer.status_code == 422
+    assert error_for(answer.text, "messaging_limit_24h") == "Must be at most 10000000."
+    assert (await scenario.call("GET", "/whatsapp-numbers"))["items"] == []
+
+
 async def test_number_form_adds_the_number_when_values_are_good(
     browser: httpx.AsyncClient, csrf_token: str, scenario: Scenario
 ) -> None:

@@ -1,7 +1,7 @@
 """Dashboard forms: typed values into API payloads, and errors onto the fields that caused them."""
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pytake.campaigns.schemas import CampaignCreate
 from pytake.core.errors import InvalidInputError
@@ -111,3 +111,39 @@ def test_token_error_names_the_field_without_echoing_it_when_missing() -> None:
     with pytest.raises(ValidationError) as caught:
         WhatsAppNumberCreate.model_validate(number_payload(values, ""))
     assert number_errors(caught.value) == {"access_token": "Required."}
+
+
+def _number(**typed: str) -> dict[str, str]:
+    values = {
+        "display_phone_number": "+1 555 0100",
+        "phone_number_id": "123",
+        "throughput_mps": "80",
+        "messaging_limit_24h": "1000",
+        "api_base_url": "",
+    }
+    values.update(typed)
+    return values
+
+
+def _maximum(model: type[BaseModel], field: str) -> int:
+    schema = model.model_json_schema()["properties"][field]
+    [bounded] = [branch for branch in [schema, *schema.get("anyOf", [])] if "maximum" in branch]
+    return int(bounded["maximum"])
+
+
+@pytest.mark.parametrize("field", ["retry_max_attempts", "retry_base_delay", "retry_max_delay"])
+@pytest.mark.parametrize("past", ["bound", "huge"])
+def test_campaign_number_field_names_its_maximum_when_typed_past_it(field: str, past: str) -> None:
+    maximum = _maximum(CampaignCreate, field)
+    typed = str(maximum + 1) if past == "bound" else "1" + "0" * 20
+    assert _campaign_errors(**{field: typed}) == {field: f"Must be at most {maximum}."}
+
+
+@pytest.mark.parametrize("field", ["throughput_mps", "messaging_limit_24h"])
+@pytest.mark.parametrize("past", ["bound", "huge"])
+def test_number_form_field_names_its_maximum_when_typed_past_it(field: str, past: str) -> None:
+    maximum = _maximum(WhatsAppNumberCreate, field)
+    typed = str(maximum + 1) if past == "bound" else "1" + "0" * 20
+    with pytest.raises(ValidationError) as caught:
+        WhatsAppNumberCreate.model_validate(number_payload(_number(**{field: typed}), "token"))
+    assert number_errors(caught.value) == {field: f"Must be at most {maximum}."}

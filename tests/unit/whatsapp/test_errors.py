@@ -239,3 +239,14 @@ def test_waits_four_to_the_attempt_when_parsing_a_pair_rate_error() -> None:
     error = parse_graph_error({"error": {"code": 131056}}, attempt_count=2)
 
     assert (error.error_class, error.retry_after_seconds) == (TH, 16.0)
+
+
+@pytest.mark.parametrize("code", [2**31, -(2**31) - 1, 10**20, str(10**20)])
+def test_code_is_none_when_no_32_bit_column_holds_it(code: object) -> None:
+    error = parse_graph_error({"error": {"code": code, "message": "odd"}})
+    assert (error.code, error.error_class) == (None, U)
+
+
+@pytest.mark.parametrize("code", [2**31 - 1, "131026"])
+def test_code_is_kept_when_a_32_bit_column_holds_it(code: object) -> None:
+    assert parse_graph_error({"error": {"code": code}}).code == int(code)  # type: ignore[call-overload]

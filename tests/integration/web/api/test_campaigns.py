@@ -1,6 +1,7 @@
 """The campaigns API: validation bounds, lifecycle moves, tenant isolation (both databases)."""
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -133,6 +134,35 @@ async def test_unknown_placeholder_is_refused_when_creating(
     answer = await _create(api, auth, draft, template=template)
     assert answer.status_code == 422
     assert "{{contact.email}}" in answer.text
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+async def test_422_naming_the_components_when_a_template_number_is_not_finite(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], number: str
+) -> None:
+    template = {**TEMPLATE, "components": [{"type": "body", "x": ["NUMBER"]}]}
+    body = {
+        "name": "x",
+        "whatsapp_number_id": draft["whatsapp_number_id"],
+        "template": template,
+        "contact_tags": ["vip"],
+    }
+    headers = {**auth, "content-type": "application/json"}
+    created = await api.post(
+        "/api/v1/campaigns", content=json.dumps(body).replace('"NUMBER"', number), headers=headers
+    )
+    patched = await api.patch(
+        f"/api/v1/campaigns/{draft['id']}",
+        content=json.dumps({"template": template}).replace('"NUMBER"', number),
+        headers=headers,
+    )
+    for answer in (created, patched):
+        assert answer.status_code == 422
+        [error] = answer.json()["detail"]
+        assert error["loc"] == ["body", "template", "components"]
+        assert "[0].x[0]" in error["msg"]
+    listed = (await api.get("/api/v1/campaigns", headers=auth)).json()["items"]
+    assert [(c["id"], c["template"]) for c in listed] == [(draft["id"], TEMPLATE)]
 
 
 async def test_other_organizations_number_is_refused_when_creating(

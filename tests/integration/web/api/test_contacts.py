@@ -350,3 +350,39 @@ async def test_every_contact_listed_when_the_tag_and_cursor_are_blank(
     await create_contact(api, auth, phone=phone(1))
     page = (await api.get(URL, params={"tag": "", "cursor": ""}, headers=auth)).json()
     assert len(page["items"]) == 2
+
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+async def test_422_naming_attributes_and_nothing_stored_when_an_attribute_is_not_finite(
+    api: httpx.AsyncClient, auth: dict[str, str], number: str
+) -> None:
+    body = f'{{"name": "Ana", "phone": "{PHONE}", "attributes": {{"score": [1, {number}]}}}}'
+    headers = {**auth, "content-type": "application/json"}
+    response = await api.post(URL, content=body, headers=headers)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "attributes"]
+    assert "score[1]" in error["msg"]
+    bulk = await api.post(f"{URL}/bulk", content=f"[{body}]", headers=headers)
+    assert bulk.status_code == 422
+    assert [e["loc"] for e in bulk.json()["detail"]] == [["body", 0, "attributes"]]
+    assert (await api.get(URL, headers=auth)).json()["items"] == []
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+async def test_422_and_attributes_kept_when_patched_with_a_number_that_is_not_finite(
+    api: httpx.AsyncClient, auth: dict[str, str], number: str
+) -> None:
+    contact = await create_contact(api, auth, attributes={"score": 1.5})
+    response = await api.patch(
+        f"{URL}/{contact['id']}",
+        content=f'{{"attributes": {{"score": {number}}}}}',
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "attributes"]]
+    fetched = (await api.get(f"{URL}/{contact['id']}", headers=auth)).json()
+    assert fetched["attributes"] == {"score": 1.5}

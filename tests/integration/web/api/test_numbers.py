@@ -190,3 +190,41 @@ async def test_created_when_a_value_is_on_the_bound(
     api: httpx.AsyncClient, auth: dict[str, str], field: str, value: object
 ) -> None:
     assert (await create_number(api, auth, **{field: value}))[field] == value
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("messaging_limit_24h", 10_000_000), ("messaging_limit_24h", 1)]
+)
+async def test_created_when_the_daily_limit_is_on_the_bound(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str, value: object
+) -> None:
+    assert (await create_number(api, auth, **{field: value}))[field] == value
+
+
+HUGE = 100_000_000_000_000_000_000
+
+
+@pytest.mark.parametrize("field", ["messaging_limit_24h", "throughput_mps"])
+async def test_422_naming_the_field_and_nothing_stored_when_a_huge_number_is_posted(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str
+) -> None:
+    response = await api.post(URL, json=number_body(**{field: HUGE}), headers=auth)
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (["body", field], "less_than_equal")
+    ]
+    assert (await api.get(URL, headers=auth)).json()["items"] == []
+
+
+@pytest.mark.parametrize("field", ["messaging_limit_24h", "throughput_mps"])
+async def test_422_naming_the_field_and_nothing_changed_when_a_huge_number_is_patched(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str
+) -> None:
+    number = await create_number(api, auth)
+    response = await api.patch(f"{URL}/{number['id']}", json={field: HUGE}, headers=auth)
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (["body", field], "less_than_equal")
+    ]
+    fetched = (await api.get(f"{URL}/{number['id']}", headers=auth)).json()
+    assert fetched == number
