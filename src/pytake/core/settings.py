@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     breaker_min_attempts: int = Field(default=50, ge=1, le=100_000)
     schedule_late_after_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # JSON and form bodies are parsed in memory, so their cap stays small; CSV imports stream.
+    max_body_bytes: int = Field(default=MIB, ge=16 * 1024, le=64 * MIB)
+    max_import_bytes: int = Field(default=50 * MIB, ge=16 * 1024, le=4096 * MIB)
 
     @field_validator("database_url")
     @classmethod
@@ -64,6 +68,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PYTAKE_LEASE_RENEW_SECONDS must be at most half of PYTAKE_LEASE_SECONDS "
                 f"({self.lease_renew_seconds:g} > {self.lease_seconds}/2)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _imports_take_more(self) -> "Settings":
+        if self.max_import_bytes < self.max_body_bytes:
+            raise ValueError(
+                "PYTAKE_MAX_IMPORT_BYTES must be at least PYTAKE_MAX_BODY_BYTES "
+                f"({self.max_import_bytes} < {self.max_body_bytes})"
             )
         return self
 
