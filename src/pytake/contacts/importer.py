@@ -6,11 +6,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytake.contacts.limits import (
+    MAX_ATTRIBUTES,
+    MAX_NAME_LENGTH,
+    check_attribute_key,
+    check_attributes,
+    normalize_tags,
+)
 from pytake.contacts.phones import normalize_phone
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
-MAX_NAME_LENGTH = 200
-MAX_TAG_LENGTH = 100
 
 _RESERVED_COLUMNS = ("name", "phone", "tags", "opted_out")
 _FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -38,8 +43,11 @@ class ContactRow:
 
 @dataclass(frozen=True)
 class RowError:
+    """Why a row was not saved; `field` is the contact's field at fault, when it is known."""
+
     row: int
     error: str
+    field: str | None = None
 
 
 @dataclass
@@ -56,15 +64,6 @@ class _Columns:
     tags: int | None
     opted_out: int | None
     attributes: list[tuple[int, str]]
-
-
-def normalize_tags(values: Iterable[str]) -> list[str]:
-    """Trimmed, unique and sorted; blanks dropped; a tag over the length limit is a ValueError."""
-    tags = sorted({value.strip() for value in values} - {""})
-    for tag in tags:
-        if len(tag) > MAX_TAG_LENGTH:
-            raise ValueError(f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}...")
-    return tags
 
 
 def parse_contacts_csv(data: bytes) -> ParsedCsv:
@@ -132,18 +131,34 @@ def _read_header(header: list[str] | None) -> _Columns:
     repeated = sorted({key for key in lowered if key and lowered.count(key) > 1})
     if repeated:
         raise CsvFormatError(f"the header row repeats the column {repeated[0]!r}")
+    attributes = [
+        (index, key)
+        for index, key in enumerate(keys)
+        if key and lowered[index] not in _RESERVED_COLUMNS
+    ]
+    _check_attribute_columns([key for _, key in attributes])
     return _Columns(
         width=len(keys),
         name=lowered.index("name"),
         phone=lowered.index("phone"),
         tags=lowered.index("tags") if "tags" in lowered else None,
         opted_out=lowered.index("opted_out") if "opted_out" in lowered else None,
-        attributes=[
-            (index, key)
-            for index, key in enumerate(keys)
-            if key and lowered[index] not in _RESERVED_COLUMNS
-        ],
+        attributes=attributes,
     )
+
+
+def _check_attribute_columns(keys: list[str]) -> None:
+    """Attribute columns every row would break the bounds with refuse the whole file."""
+    if len(keys) > MAX_ATTRIBUTES:
+        raise CsvFormatError(
+            f"the header has {len(keys)} attribute columns, but a contact has at most "
+            f"{MAX_ATTRIBUTES} attributes"
+        )
+    for key in keys:
+        try:
+            check_attribute_key(key)
+        except ValueError as exc:
+            raise CsvFormatError(f"the header has an {exc}") from None
 
 
 def _numbered_records(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -168,11 +183,13 @@ def _build_row(line: int, values: list[str], columns: _Columns) -> ContactRow:
         raise ValueError("missing name")
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"name longer than {MAX_NAME_LENGTH} characters")
+    attributes = {key: cells[index] for index, key in columns.attributes if cells[index]}
+    check_attributes(attributes)
     return ContactRow(
         row=line,
         name=name,
         phone=normalize_phone(cells[columns.phone]),
-        attributes={key: cells[index] for index, key in columns.attributes if cells[index]},
+        attributes=attributes,
         tags=[] if columns.tags is None else normalize_tags(cells[columns.tags].split(";")),
         opted_out=None if columns.opted_out is None else _parse_flag(cells[columns.opted_out]),
     )

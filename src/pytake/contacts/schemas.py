@@ -1,8 +1,9 @@
 """API shapes of contacts: what a client sends and what it gets back."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -14,26 +15,40 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pytake.contacts.importer import MAX_NAME_LENGTH, normalize_tags
+from pytake.contacts.limits import MAX_NAME_LENGTH, check_attributes, normalize_tags
 from pytake.contacts.phones import normalize_phone
 
 MAX_BULK_CONTACTS = 10_000
+Value = TypeVar("Value")
+Checked = TypeVar("Checked")
 
 
-def _phone(text: str) -> str:
-    try:
-        return normalize_phone(text)
-    except ValueError as exc:
-        # A custom error keeps the message as is, without pydantic's "Value error, " prefix.
-        raise PydanticCustomError("phone_number", "{error}", {"error": str(exc)}) from None
+def _plain_errors(kind: str, check: Callable[[Value], Checked]) -> Callable[[Value], Checked]:
+    """`check` with its ValueError's message kept as is, without pydantic's "Value error, "."""
+
+    def checked(value: Value) -> Checked:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise PydanticCustomError(kind, "{error}", {"error": str(exc)}) from None
+
+    return checked
+
+
+def _attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    check_attributes(attributes)
+    return attributes
 
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
 ]
 RawPhone = Annotated[str, StringConstraints(max_length=64)]
-Phone = Annotated[RawPhone, AfterValidator(_phone)]
-Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+Phone = Annotated[RawPhone, AfterValidator(_plain_errors("phone_number", normalize_phone))]
+Tags = Annotated[list[str], AfterValidator(_plain_errors("contact_tags", normalize_tags))]
+Attributes = Annotated[
+    dict[str, Any], AfterValidator(_plain_errors("contact_attributes", _attributes))
+]
 
 
 class ContactIn(BaseModel):
@@ -42,7 +57,7 @@ class ContactIn(BaseModel):
 
     name: Name
     phone: RawPhone
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
     opted_out: bool | None = None
 
@@ -56,7 +71,7 @@ class ContactUpdate(BaseModel):
 
     name: Name | None = None
     phone: Phone | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Attributes | None = None
     tags: Tags | None = None
     opted_out: bool | None = None
 

@@ -42,7 +42,10 @@ async def create_contact(
     session: AsyncSession, organization_id: uuid.UUID, data: ContactCreate
 ) -> Contact:
     """Creates the contact, or updates the one with the same phone as an upload would."""
-    await repository.upsert_contacts(session, organization_id, [_row(1, data, data.phone)])
+    counts = await repository.upsert_contacts(session, organization_id, [_row(1, data, data.phone)])
+    if counts.rejected:
+        [error] = counts.rejected
+        raise InvalidInputError(error.error, field=error.field)
     contact = await repository.find_contact_by_phone(session, organization_id, data.phone)
     assert contact is not None
     return contact
@@ -98,7 +101,7 @@ async def _save_rows(
         created=counts.created,
         updated=counts.updated,
         duplicates=len(rows) - len(unique),
-        errors=errors,
+        errors=sorted([*errors, *counts.rejected], key=lambda error: error.row),
     )
 
 

@@ -8,7 +8,6 @@ from pytake.contacts.importer import (
     CsvFormatError,
     RowError,
     merge_duplicate_phones,
-    normalize_tags,
     parse_contacts_csv,
 )
 
@@ -117,9 +116,43 @@ def test_tags_are_split_trimmed_and_unique_when_separated_by_semicolons() -> Non
 
 
 def test_row_error_when_a_tag_is_too_long() -> None:
-    _, errors = parse(f"name,phone,tags\nAna,5511999999999,{'t' * 101}\n")
+    _, errors = parse(f"name,phone,tags\nAna,5511999999999,{'t' * 65}\n")
     assert errors[0].row == 2
-    assert errors[0].error.startswith("tag longer than 100 characters")
+    assert errors[0].error.startswith("tag longer than 64 characters")
+
+
+def test_row_error_when_a_row_has_more_than_50_tags() -> None:
+    tags = ";".join(f"t{index}" for index in range(51))
+    rows, errors = parse(f"name,phone,tags\nAna,5511999999999,{tags}\nBia,5511988887777,x\n")
+    assert errors == [RowError(2, "at most 50 tags (got 51)")]
+    assert [row.name for row in rows] == ["Bia"]
+
+
+def test_row_error_when_an_attribute_value_is_over_1024_characters() -> None:
+    rows, errors = parse(
+        f"name,phone,note\nAna,5511999999999,{'x' * 1025}\nBia,5511988887777,{'x' * 1024}\n"
+    )
+    assert errors == [RowError(2, "attribute 'note' is longer than 1024 characters")]
+    assert [row.name for row in rows] == ["Bia"]
+
+
+def test_row_error_when_a_rows_attributes_are_over_16_kb_as_json() -> None:
+    header = ",".join(f"c{index}" for index in range(17))
+    cells = ",".join("x" * 1000 for _ in range(17))
+    _, errors = parse(f"name,phone,{header}\nAna,5511999999999,{cells}\n")
+    assert [error.row for error in errors] == [2]
+    assert "as JSON, at most 16384" in errors[0].error
+
+
+def test_format_error_when_the_header_has_more_than_64_attribute_columns() -> None:
+    header = ",".join(f"c{index}" for index in range(65))
+    with pytest.raises(CsvFormatError, match="65 attribute columns, but a contact has at most 64"):
+        parse(f"name,phone,tags,{header}\n")
+
+
+def test_format_error_when_an_attribute_column_name_is_over_64_characters() -> None:
+    with pytest.raises(CsvFormatError, match="attribute name longer than 64 characters"):
+        parse(f"name,phone,{'k' * 65}\n")
 
 
 @pytest.mark.parametrize(
@@ -157,7 +190,3 @@ def test_last_values_win_and_sets_add_up_when_duplicates_are_merged() -> None:
         ContactRow(3, "Ana B", "5511999999999", {"a": "1", "b": "2"}, ["x", "y"], True),
         other,
     ]
-
-
-def test_tags_are_sorted_without_blanks_when_normalized() -> None:
-    assert normalize_tags(["b", " a ", "", "b"]) == ["a", "b"]
