@@ -109,8 +109,12 @@ class RowErrorRead(BaseModel):
 
 
 class ImportResult(BaseModel):
-    """Outcome of a bulk upload; `duplicates` counts rows merged into an earlier row of the
-    same upload (same phone), so rows sent = created + updated + duplicates + errors."""
+    """Outcome of an upload: rows sent = created + updated + duplicates + errors_total.
+
+    `duplicates` counts rows merged into an earlier row of the same phone (a large CSV's rows
+    are merged a chunk at a time, so a phone repeated far apart counts as updated instead);
+    `errors` lists the first 1,000 rejected rows, `errors_total` counts them all.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -118,6 +122,7 @@ class ImportResult(BaseModel):
     updated: int
     duplicates: int
     errors: list[RowErrorRead]
+    errors_total: int
 
 
 BulkContacts = Annotated[list[ContactIn], Field(max_length=MAX_BULK_CONTACTS)]
