@@ -4,7 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from pytake.campaigns.template import find_invalid_placeholders
 from pytake.core.json_values import finite_json
@@ -14,6 +23,20 @@ BaseDelay = Annotated[int, Field(ge=10, le=600)]
 MaxDelay = Annotated[int, Field(ge=60, le=7200)]
 Jitter = Literal["none", "full"]
 COMPONENT_TYPES = {"header", "body", "button", "footer", "carousel", "limited_time_offer"}
+MAX_CONTACT_IDS = 10_000
+
+
+def _few_contact_ids(contact_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    if len(contact_ids) > MAX_CONTACT_IDS:
+        raise PydanticCustomError(
+            "too_many_contact_ids",
+            "at most {limit} contact_ids (got {count}): use contact_tags for larger audiences",
+            {"limit": f"{MAX_CONTACT_IDS:,}", "count": f"{len(contact_ids):,}"},
+        )
+    return contact_ids
+
+
+ContactIds = Annotated[list[uuid.UUID], AfterValidator(_few_contact_ids)]
 
 
 class TemplateSpec(BaseModel):
@@ -46,7 +69,7 @@ class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     whatsapp_number_id: uuid.UUID
     template: TemplateSpec
-    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1_000_000)
+    contact_ids: ContactIds = Field(default_factory=list)
     contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=100
     )
@@ -73,7 +96,7 @@ class CampaignUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     whatsapp_number_id: uuid.UUID | None = None
     template: TemplateSpec | None = None
-    contact_ids: list[uuid.UUID] | None = None
+    contact_ids: ContactIds | None = None
     contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
     retry_max_attempts: MaxAttempts | None = None
     retry_base_delay: BaseDelay | None = None

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pytake.cli.benchmarks.cluster import cluster_json, render_cluster_report
 from pytake.cli.benchmarks.errors import BenchError
+from pytake.cli.benchmarks.imports import import_csv
 from pytake.cli.benchmarks.output import run_and_report
 from pytake.cli.benchmarks.report import render_report, report_json
 from pytake.cli.benchmarks.run import (
@@ -134,3 +135,4 @@ def _cluster_bench(options: BenchOptions, workers: list[int], json_path: Path | 
 
 
 bench_app.command("webhooks")(webhooks)
+bench_app.command("import")(import_csv)

@@ -54,7 +54,9 @@ async def wait_until_answering(url: str, *, timeout: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def pytake_process(*args: str, env: dict[str, str] | None = None) -> Iterator[None]:
+def pytake_process(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """`pytake ARGS` in its own process (its own core), quiet, stopped when the block ends."""
     command = [sys.executable, "-m", "pytake", *args]
     process = subprocess.Popen(  # noqa: S603
@@ -64,7 +66,7 @@ def pytake_process(*args: str, env: dict[str, str] | None = None) -> Iterator[No
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield process
     finally:
         process.terminate()
         try:

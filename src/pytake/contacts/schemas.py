@@ -1,8 +1,9 @@
 """API shapes of contacts: what a client sends and what it gets back."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -14,28 +15,43 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pytake.contacts.importer import MAX_NAME_LENGTH, normalize_tags
+from pytake.contacts.limits import MAX_NAME_LENGTH, check_attributes, normalize_tags
 from pytake.contacts.phones import normalize_phone
 from pytake.core.json_values import finite_json
 
 MAX_BULK_CONTACTS = 10_000
+Value = TypeVar("Value")
+Checked = TypeVar("Checked")
 
 
-def _phone(text: str) -> str:
-    try:
-        return normalize_phone(text)
-    except ValueError as exc:
-        # A custom error keeps the message as is, without pydantic's "Value error, " prefix.
-        raise PydanticCustomError("phone_number", "{error}", {"error": str(exc)}) from None
+def _plain_errors(kind: str, check: Callable[[Value], Checked]) -> Callable[[Value], Checked]:
+    """`check` with its ValueError's message kept as is, without pydantic's "Value error, "."""
+
+    def checked(value: Value) -> Checked:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise PydanticCustomError(kind, "{error}", {"error": str(exc)}) from None
+
+    return checked
+
+
+def _attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    check_attributes(attributes)
+    return attributes
 
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
 ]
 RawPhone = Annotated[str, StringConstraints(max_length=64)]
-Phone = Annotated[RawPhone, AfterValidator(_phone)]
-Tags = Annotated[list[str], AfterValidator(normalize_tags)]
-Attributes = Annotated[dict[str, Any], AfterValidator(finite_json)]
+Phone = Annotated[RawPhone, AfterValidator(_plain_errors("phone_number", normalize_phone))]
+Tags = Annotated[list[str], AfterValidator(_plain_errors("contact_tags", normalize_tags))]
+Attributes = Annotated[
+    dict[str, Any],
+    AfterValidator(finite_json),
+    AfterValidator(_plain_errors("contact_attributes", _attributes)),
+]
 
 
 class ContactIn(BaseModel):
@@ -96,8 +112,12 @@ class RowErrorRead(BaseModel):
 
 
 class ImportResult(BaseModel):
-    """Outcome of a bulk upload; `duplicates` counts rows merged into an earlier row of the
-    same upload (same phone), so rows sent = created + updated + duplicates + errors."""
+    """Outcome of an upload: rows sent = created + updated + duplicates + errors_total.
+
+    `duplicates` counts rows merged into an earlier row of the same phone (a large CSV's rows
+    are merged a chunk at a time, so a phone repeated far apart counts as updated instead);
+    `errors` lists the first 1,000 rejected rows, `errors_total` counts them all.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -105,6 +125,7 @@ class ImportResult(BaseModel):
     updated: int
     duplicates: int
     errors: list[RowErrorRead]
+    errors_total: int
 
 
 BulkContacts = Annotated[list[ContactIn], Field(max_length=MAX_BULK_CONTACTS)]

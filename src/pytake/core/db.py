@@ -1,6 +1,7 @@
 """Database set-up: the declarative base, portable column types, engine and sessions."""
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,6 +59,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """`count` ids like new_id's from one read of the system's randomness.
+
+    Each read releases the GIL, and taking it back from a busy thread waits up to its switch
+    interval (5 ms): id by id, a thousand ids stall the event loop for seconds.
+    """
+    randomness = os.urandom(16 * count)
+    return [uuid.UUID(bytes=randomness[at : at + 16], version=4) for at in range(0, 16 * count, 16)]
 
 
 def utcnow() -> datetime:

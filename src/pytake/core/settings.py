@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     # Addresses or networks (comma-separated) of proxies whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; unset, those headers are ignored.
     trusted_proxies: str | None = None
+    # JSON and form bodies are parsed in memory, so their cap stays small; CSV imports stream.
+    max_body_bytes: int = Field(default=MIB, ge=16 * 1024, le=64 * MIB)
+    max_import_bytes: int = Field(default=50 * MIB, ge=16 * 1024, le=4096 * MIB)
 
     @field_validator("database_url")
     @classmethod
@@ -101,6 +105,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PYTAKE_LEASE_RENEW_SECONDS must be at most half of PYTAKE_LEASE_SECONDS "
                 f"({self.lease_renew_seconds:g} > {self.lease_seconds}/2)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _imports_take_more(self) -> "Settings":
+        if self.max_import_bytes < self.max_body_bytes:
+            raise ValueError(
+                "PYTAKE_MAX_IMPORT_BYTES must be at least PYTAKE_MAX_BODY_BYTES "
+                f"({self.max_import_bytes} < {self.max_body_bytes})"
             )
         return self
 

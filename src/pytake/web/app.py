@@ -11,11 +11,17 @@ from pytake.core.settings import get_settings
 from pytake.web import metrics, webhooks
 from pytake.web.api import api_keys, campaigns, contacts, health, numbers
 from pytake.web.api_docs import install_api_docs
+from pytake.web.body_limit import BodyLimit, BodyLimitMiddleware
 from pytake.web.dashboard import install_dashboard
 from pytake.web.errors import install_error_handlers
 from pytake.web.live import install_live_progress
 from pytake.web.throttling import LocalFailureStore, RedisFailureStore, Throttle
 from pytake.web.transport_security import StrictTransportSecurity
+
+# The CSV uploads, which stream to disk and are read a chunk at a time.
+IMPORT_PATHS = ("/api/v1/contacts/import", "/contacts/import")
+# Meta's webhook refuses bodies over its own limit (and counts them in its metrics).
+WEBHOOK_PATH = "/webhooks/meta"
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -47,6 +53,13 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.state.throttle = Throttle(store, runtime.clock)
     app.add_middleware(StrictTransportSecurity, cookie_secure=runtime.settings.cookie_secure)
     install_error_handlers(app)
+    settings = runtime.settings
+    imports = BodyLimit(settings.max_import_bytes, "PYTAKE_MAX_IMPORT_BYTES")
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=BodyLimit(settings.max_body_bytes, "PYTAKE_MAX_BODY_BYTES"),
+        by_path={WEBHOOK_PATH: None, **dict.fromkeys(IMPORT_PATHS, imports)},
+    )
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)

@@ -1,21 +1,31 @@
 """CSV parsing of contact uploads: header, rows, errors, tags, attributes and duplicates."""
 
+import io
+
 import pytest
 
 from pytake.contacts.importer import (
-    MAX_CSV_BYTES,
+    MAX_RECORD_CHARS,
     ContactRow,
+    ContactsCsvReader,
     CsvFormatError,
     RowError,
     merge_duplicate_phones,
-    normalize_tags,
-    parse_contacts_csv,
 )
 
 
+def read_all(data: bytes, chunk_size: int = 1000) -> tuple[list[ContactRow], list[RowError]]:
+    reader = ContactsCsvReader(io.BytesIO(data))
+    rows: list[ContactRow] = []
+    errors: list[RowError] = []
+    while (chunk := reader.read_chunk(chunk_size)) is not None:
+        rows += chunk.rows
+        errors += chunk.errors
+    return rows, errors
+
+
 def parse(text: str) -> tuple[list[ContactRow], list[RowError]]:
-    parsed = parse_contacts_csv(text.encode())
-    return parsed.rows, parsed.errors
+    return read_all(text.encode())
 
 
 def test_row_with_normalized_phone_when_the_file_is_minimal() -> None:
@@ -58,12 +68,46 @@ def test_format_error_when_the_header_repeats_a_column() -> None:
 
 def test_format_error_when_the_file_is_not_utf8() -> None:
     with pytest.raises(CsvFormatError, match="not UTF-8"):
-        parse_contacts_csv("name,phone\nJoão,5511999999999\n".encode("latin-1"))
+        read_all("name,phone\nJoão,5511999999999\n".encode("latin-1"))
 
 
-def test_format_error_when_the_file_is_larger_than_the_limit() -> None:
-    with pytest.raises(CsvFormatError, match="larger than 20 MB"):
-        parse_contacts_csv(b"x" * (MAX_CSV_BYTES + 1))
+def test_format_error_with_the_offset_when_only_the_end_of_a_large_file_is_not_utf8() -> None:
+    good = b"name,phone\n" + b"Ana,5511999999999\n" * 100_000
+    with pytest.raises(CsvFormatError, match=f"undecodable byte at offset {len(good) + 2}"):
+        read_all(good + "Jo\u00e3o,5511999999999\n".encode("latin-1"))
+
+
+def test_rows_come_a_chunk_at_a_time_with_the_file_read_from_its_position() -> None:
+    data = b"ignored\nname,phone\n" + b"".join(b"C%d,55119%08d\n" % (i, i) for i in range(7))
+    file = io.BytesIO(data)
+    file.seek(len(b"ignored\n"))
+    reader = ContactsCsvReader(file)
+    chunks = []
+    while (chunk := reader.read_chunk(3)) is not None:
+        chunks.append([row.row for row in chunk.rows])
+    assert chunks == [[2, 3, 4], [5, 6, 7], [8]]
+    reader.close()
+    assert not file.closed
+
+
+def test_the_last_row_error_says_the_rest_was_not_read_when_a_record_is_too_long() -> None:
+    cell = "x" * (MAX_RECORD_CHARS // 2)
+    text = (
+        "name,phone,note\nAna,5511999999999,ok\n"
+        f'Bia,5511988887777,"{cell}\n{cell}"\nCaio,5511977776666,\n'
+    )
+    rows, errors = parse(text)
+    assert [row.name for row in rows] == ["Ana"]
+    assert errors == [
+        RowError(3, "the record is longer than 65,536 characters; the rest was not read")
+    ]
+
+
+def test_a_record_at_the_length_limit_is_read() -> None:
+    prefix = "Ana,5511999999999,"
+    text = "name,phone,note\n" + prefix + "x" * (MAX_RECORD_CHARS - len(prefix) - 1) + "\n"
+    _, errors = parse(text)
+    assert errors == [RowError(2, "attribute 'note' is longer than 1024 characters")]
 
 
 def test_row_errors_by_line_number_when_some_rows_are_bad() -> None:
@@ -117,9 +161,43 @@ def test_tags_are_split_trimmed_and_unique_when_separated_by_semicolons() -> Non
 
 
 def test_row_error_when_a_tag_is_too_long() -> None:
-    _, errors = parse(f"name,phone,tags\nAna,5511999999999,{'t' * 101}\n")
+    _, errors = parse(f"name,phone,tags\nAna,5511999999999,{'t' * 65}\n")
     assert errors[0].row == 2
-    assert errors[0].error.startswith("tag longer than 100 characters")
+    assert errors[0].error.startswith("tag longer than 64 characters")
+
+
+def test_row_error_when_a_row_has_more_than_50_tags() -> None:
+    tags = ";".join(f"t{index}" for index in range(51))
+    rows, errors = parse(f"name,phone,tags\nAna,5511999999999,{tags}\nBia,5511988887777,x\n")
+    assert errors == [RowError(2, "at most 50 tags (got 51)")]
+    assert [row.name for row in rows] == ["Bia"]
+
+
+def test_row_error_when_an_attribute_value_is_over_1024_characters() -> None:
+    rows, errors = parse(
+        f"name,phone,note\nAna,5511999999999,{'x' * 1025}\nBia,5511988887777,{'x' * 1024}\n"
+    )
+    assert errors == [RowError(2, "attribute 'note' is longer than 1024 characters")]
+    assert [row.name for row in rows] == ["Bia"]
+
+
+def test_row_error_when_a_rows_attributes_are_over_16_kb_as_json() -> None:
+    header = ",".join(f"c{index}" for index in range(17))
+    cells = ",".join("x" * 1000 for _ in range(17))
+    _, errors = parse(f"name,phone,{header}\nAna,5511999999999,{cells}\n")
+    assert [error.row for error in errors] == [2]
+    assert "as JSON, at most 16384" in errors[0].error
+
+
+def test_format_error_when_the_header_has_more_than_64_attribute_columns() -> None:
+    header = ",".join(f"c{index}" for index in range(65))
+    with pytest.raises(CsvFormatError, match="65 attribute columns, but a contact has at most 64"):
+        parse(f"name,phone,tags,{header}\n")
+
+
+def test_format_error_when_an_attribute_column_name_is_over_64_characters() -> None:
+    with pytest.raises(CsvFormatError, match="attribute name longer than 64 characters"):
+        parse(f"name,phone,{'k' * 65}\n")
 
 
 @pytest.mark.parametrize(
@@ -157,7 +235,3 @@ def test_last_values_win_and_sets_add_up_when_duplicates_are_merged() -> None:
         ContactRow(3, "Ana B", "5511999999999", {"a": "1", "b": "2"}, ["x", "y"], True),
         other,
     ]
-
-
-def test_tags_are_sorted_without_blanks_when_normalized() -> None:
-    assert normalize_tags(["b", " a ", "", "b"]) == ["a", "b"]

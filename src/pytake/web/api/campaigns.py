@@ -215,15 +215,27 @@ def _csv_row(record: MessageRecord) -> list[str | int | None]:
     errors = [a.error for a in record.attempts if a.error]
     return [
         str(record.contact_id),
-        record.contact_name,
-        record.contact_phone,
+        spreadsheet_safe(record.contact_name),
+        spreadsheet_safe(record.contact_phone),
         record.status,
-        record.message_id,
+        spreadsheet_safe(record.message_id),
         len(record.attempts),
-        errors[-1] if errors else None,
+        spreadsheet_safe(errors[-1] if errors else None),
         record.created_at.isoformat(),
         record.last_update.isoformat(),
     ]
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str | None) -> str | None:
+    """The cell as text to a spreadsheet: a leading single quote before a formula's start, as
+    OWASP recommends. Phones are digits only, so they never get one."""
+    if cell and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 @router.get("/{campaign_id}/messages/{contact_id}")

@@ -6,7 +6,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 
 from pytake.contacts import service
-from pytake.contacts.importer import MAX_CSV_BYTES
 from pytake.contacts.schemas import (
     BulkContacts,
     ContactCreate,
@@ -15,7 +14,7 @@ from pytake.contacts.schemas import (
     ContactUpdate,
     ImportResult,
 )
-from pytake.web.deps import OrgIdDep, SessionDep
+from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -37,11 +36,12 @@ async def import_contacts(
 
 @router.post("/import")
 async def import_contacts_csv(
-    file: UploadFile, org_id: OrgIdDep, session: SessionDep
+    file: UploadFile, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> ImportResult:
-    """Upserts a UTF-8 CSV (≤ 20 MB); an error's `row` is its line, the header being line 1."""
-    data = await file.read(MAX_CSV_BYTES + 1)
-    return ImportResult.model_validate(await service.import_contacts_csv(session, org_id, data))
+    """Upserts a UTF-8 CSV (up to PYTAKE_MAX_IMPORT_BYTES) a chunk of rows per transaction;
+    an error's `row` is its line, the header being line 1."""
+    report = await service.import_contacts_csv(runtime.db, org_id, file.file)
+    return ImportResult.model_validate(report)
 
 
 @router.get("")

@@ -1,4 +1,4 @@
-"""Contacts: a page of them at a time, and a CSV upload that reports every rejected row."""
+"""Contacts: a page of them at a time, and a CSV upload that reports its rejected rows."""
 
 from typing import Any
 
@@ -7,7 +7,6 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from pytake.contacts import service
-from pytake.contacts.importer import MAX_CSV_BYTES
 from pytake.core.errors import InvalidInputError
 from pytake.web.dashboard.rendering import PageNotFoundError, Viewer, ViewerDep, render
 from pytake.web.deps import RuntimeDep, SessionDep
@@ -37,29 +36,22 @@ async def contact_list(
 
 @router.post("/contacts/import")
 async def import_contacts(request: Request, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
-    upload = await _uploaded_file(request)
-    if upload is None:
-        return _page(request, viewer, status_code=422, file_error=_NO_FILE)
-    filename, data = upload
-    try:
-        async with runtime.db.transaction() as session:
-            report = await service.import_contacts_csv(session, viewer.organization_id, data)
-    except InvalidInputError as exc:
-        return _page(request, viewer, status_code=422, file_error=str(exc))
-    async with runtime.db.session() as session:
-        page = await service.list_contacts(session, viewer.organization_id, limit=PAGE_SIZE)
-    shown = report.errors[:SHOWN_ROW_ERRORS]
-    return _page(request, viewer, page=page, report=report, filename=filename, shown_errors=shown)
-
-
-async def _uploaded_file(request: Request) -> tuple[str, bytes] | None:
-    """The uploaded file's name and content (up to one byte over the limit, to tell it)."""
     # Closing the form deletes the upload's temporary file.
     async with request.form() as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return None
-        return upload.filename, await upload.read(MAX_CSV_BYTES + 1)
+            return _page(request, viewer, status_code=422, file_error=_NO_FILE)
+        try:
+            report = await service.import_contacts_csv(
+                runtime.db, viewer.organization_id, upload.file
+            )
+        except InvalidInputError as exc:
+            return _page(request, viewer, status_code=422, file_error=str(exc))
+        filename = upload.filename
+    async with runtime.db.session() as session:
+        page = await service.list_contacts(session, viewer.organization_id, limit=PAGE_SIZE)
+    shown = report.errors[:SHOWN_ROW_ERRORS]
+    return _page(request, viewer, page=page, report=report, filename=filename, shown_errors=shown)
 
 
 def _page(request: Request, viewer: Viewer, *, status_code: int = 200, **context: Any) -> Response:

@@ -137,6 +137,34 @@ async def test_records_export_as_csv_with_attempt_counts_when_asked(
     assert "131000" in rows[PHONE.format(4)]["last_error"]
 
 
+async def test_cells_that_would_run_as_formulas_are_quoted_when_exported_as_csv(
+    scenario: Scenario,
+) -> None:
+    names = ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "Ana = 1", "Bia"]
+    number_id = await scenario.number()
+    contacts = [
+        {"name": name, "phone": PHONE.format(index), "tags": ["all"]}
+        for index, name in enumerate(names)
+    ]
+    await scenario.call("POST", "/contacts/bulk", json=contacts)
+    campaign = await scenario.campaign(number_id)
+    await scenario.call("POST", f"/campaigns/{campaign['id']}/start")
+    answer = await scenario.api.get(
+        f"/api/v1/campaigns/{campaign['id']}/messages",
+        params={"format": "csv"},
+        headers=scenario.auth,
+    )
+    exported = list(csv.DictReader(io.StringIO(answer.text, newline="")))
+    assert {row["contact_phone"]: row["contact_name"] for row in exported} == {
+        PHONE.format(0): '\'=HYPERLINK("x")',
+        PHONE.format(1): "'+1",
+        PHONE.format(2): "'-2",
+        PHONE.format(3): "'@SUM(A1)",
+        PHONE.format(4): "Ana = 1",
+        PHONE.format(5): "Bia",
+    }
+
+
 async def test_retry_failed_requeues_only_passing_failures_unless_permanent_is_included(
     scenario: Scenario, simulator: RunningSimulator, finished: str
 ) -> None:

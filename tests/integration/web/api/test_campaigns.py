@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -119,6 +120,27 @@ async def test_empty_audience_is_refused_when_creating(
     answer = await _create(api, auth, draft, **{"contact_tags": [], **audience})
     assert answer.status_code == 422
     assert "audience" in answer.text
+
+
+def uuids(count: int) -> list[str]:
+    return [str(uuid.UUID(int=index + 1)) for index in range(count)]
+
+
+async def test_contact_ids_are_refused_past_10000_when_creating_or_changing(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    message = "at most 10,000 contact_ids (got 10,001): use contact_tags for larger audiences"
+    answer = await _create(api, auth, draft, contact_ids=uuids(10_001))
+    assert answer.status_code == 422
+    [error] = answer.json()["detail"]
+    assert (error["loc"], error["msg"]) == (["body", "contact_ids"], message)
+    path = f"/api/v1/campaigns/{draft['id']}"
+    changed = await api.patch(path, json={"contact_ids": uuids(10_001)}, headers=auth)
+    assert changed.status_code == 422
+    assert changed.json()["detail"][0]["msg"] == message
+    at_limit = await _create(api, auth, draft, contact_ids=uuids(10_000))
+    assert at_limit.status_code == 201, at_limit.text
+    assert at_limit.json()["total_contacts"] == 1
 
 
 async def test_unknown_placeholder_is_refused_when_creating(

@@ -76,6 +76,70 @@ async def test_422_naming_name_when_the_name_is_missing_or_too_long(
     assert response.json()["detail"][0]["loc"] == ["body", "name"]
 
 
+TOO_MUCH = [
+    ({"attributes": {str(index): index for index in range(65)}}, "at most 64 attributes (got 65)"),
+    ({"attributes": {"k" * 65: "v"}}, "attribute name longer than 64 characters"),
+    ({"attributes": {"plan": {"tier": "gold"}}}, "attribute 'plan' must be a string, a number"),
+    ({"attributes": {"note": "x" * 1025}}, "attribute 'note' is longer than 1024 characters"),
+    ({"attributes": {f"k{i}": "x" * 1000 for i in range(17)}}, "as JSON, at most 16384"),
+    ({"tags": [f"t{index}" for index in range(51)]}, "at most 50 tags (got 51)"),
+    ({"tags": ["t" * 65]}, "tag longer than 64 characters"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), TOO_MUCH)
+async def test_422_naming_the_field_and_nothing_stored_when_over_a_limit(
+    api: httpx.AsyncClient, auth: dict[str, str], fields: dict[str, Any], message: str
+) -> None:
+    response = await api.post(URL, json={"name": "Ana", "phone": PHONE, **fields}, headers=auth)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", next(iter(fields))]
+    assert message in error["msg"]
+    assert (await api.get(URL, headers=auth)).json()["items"] == []
+
+
+@pytest.mark.parametrize(("fields", "message"), TOO_MUCH[::3])
+async def test_422_naming_the_field_when_patched_or_sent_in_bulk_over_a_limit(
+    api: httpx.AsyncClient, auth: dict[str, str], fields: dict[str, Any], message: str
+) -> None:
+    contact = await create_contact(api, auth)
+    patched = await api.patch(f"{URL}/{contact['id']}", json=fields, headers=auth)
+    assert patched.status_code == 422
+    assert patched.json()["detail"][0]["loc"] == ["body", next(iter(fields))]
+    assert message in patched.json()["detail"][0]["msg"]
+    bulk = [{"name": "Bia", "phone": phone(1)}, {"name": "Caio", "phone": phone(2), **fields}]
+    answer = await api.post(f"{URL}/bulk", json=bulk, headers=auth)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", 1, next(iter(fields))]
+    assert [c["name"] for c in (await api.get(URL, headers=auth)).json()["items"]] == ["Ana"]
+
+
+async def test_422_and_the_contact_unchanged_when_an_update_would_pass_the_limits(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    stored = {f"a{index}": index for index in range(60)}
+    await create_contact(api, auth, attributes=stored, tags=[f"t{index}" for index in range(48)])
+    more = {f"b{index}": index for index in range(5)}
+    answer = await api.post(
+        URL, json={"name": "Ana B", "phone": PHONE, "attributes": more}, headers=auth
+    )
+    assert answer.status_code == 422
+    [error] = answer.json()["detail"]
+    assert error["loc"] == ["body", "attributes"]
+    assert error["msg"] == "at most 64 attributes (got 65), counting what the contact already has"
+    tags = ["t1", "new1", "new2", "new3"]
+    answer = await api.post(URL, json={"name": "Ana B", "phone": PHONE, "tags": tags}, headers=auth)
+    assert answer.json()["detail"][0]["loc"] == ["body", "tags"]
+    [contact] = (await api.get(URL, headers=auth)).json()["items"]
+    assert (contact["name"], contact["attributes"], len(contact["tags"])) == ("Ana", stored, 48)
+    answer = await api.post(
+        URL, json={"name": "Ana B", "phone": PHONE, "tags": tags[:3]}, headers=auth
+    )
+    assert answer.status_code == 201
+    assert len(answer.json()["tags"]) == 50
+
+
 async def test_fields_sent_are_replaced_when_patched(
     api: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
@@ -170,9 +234,21 @@ async def test_all_created_when_10000_contacts_are_sent_in_bulk(
     body = ten_thousand_contacts()
     response = await api.post(f"{URL}/bulk", json=body, headers=auth)
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 10_000, "updated": 0, "duplicates": 0, "errors": []}
+    assert response.json() == {
+        "created": 10_000,
+        "updated": 0,
+        "duplicates": 0,
+        "errors": [],
+        "errors_total": 0,
+    }
     again = await api.post(f"{URL}/bulk", json=body[:10], headers=auth)
-    assert again.json() == {"created": 0, "updated": 10, "duplicates": 0, "errors": []}
+    assert again.json() == {
+        "created": 0,
+        "updated": 10,
+        "duplicates": 0,
+        "errors": [],
+        "errors_total": 0,
+    }
     tagged = await api.get(URL, params={"tag": "bulk", "limit": 1000}, headers=auth)
     assert len(tagged.json()["items"]) == 1000
 
@@ -201,6 +277,7 @@ async def test_bad_rows_are_reported_by_position_when_a_bulk_list_has_some(
         "updated": 0,
         "duplicates": 1,
         "errors": [{"row": 2, "error": "invalid phone number: '12'"}],
+        "errors_total": 1,
     }
     listed = (await api.get(URL, headers=auth)).json()["items"]
     assert [(c["name"], c["tags"]) for c in listed] == [("Ana again", ["x"]), ("Caio", [])]
@@ -231,6 +308,7 @@ async def test_good_rows_kept_and_bad_rows_reported_when_a_csv_is_imported(
                 "error": "invalid opted_out value: 'perhaps' (use true/false, 1/0 or yes/no)",
             },
         ],
+        "errors_total": 2,
     }
     listed = {c["phone"]: c for c in (await api.get(URL, headers=auth)).json()["items"]}
     assert set(listed) == {phone(1), phone(2), phone(3)}
@@ -239,6 +317,29 @@ async def test_good_rows_kept_and_bad_rows_reported_when_a_csv_is_imported(
     assert listed[phone(2)]["opted_out"] is True
     assert listed[phone(3)]["name"] == "Dora"
     assert listed[phone(3)]["attributes"] == {"keep": "me", "city": "BH"}
+
+
+async def test_a_row_over_a_limit_is_a_row_error_when_a_csv_is_imported(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await create_contact(api, auth, tags=[f"t{index}" for index in range(50)])
+    content = (
+        "name,phone,tags,note\n"
+        f"Ana,{PHONE},extra,\n"
+        f"Bia,{phone(1)},,{'x' * 1025}\n"
+        f"Caio,{phone(2)},vip,ok\n"
+    ).encode()
+    response = await upload_csv(api, auth, content)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["created"], report["updated"]) == (1, 0)
+    assert report["errors"] == [
+        {"row": 2, "error": "at most 50 tags (got 51), counting what the contact already has"},
+        {"row": 3, "error": "attribute 'note' is longer than 1024 characters"},
+    ]
+    listed = {c["phone"]: c for c in (await api.get(URL, headers=auth)).json()["items"]}
+    assert set(listed) == {PHONE, phone(2)}
+    assert listed[PHONE]["name"] == "Ana"
 
 
 async def test_opted_out_is_kept_when_a_reimport_has_no_such_column(
@@ -268,15 +369,33 @@ async def test_422_naming_file_when_the_csv_is_unusable(
     assert message in error["msg"]
 
 
-async def test_422_and_nothing_stored_when_the_csv_is_over_20_mb(
+async def all_phones(api: httpx.AsyncClient, auth: dict[str, str]) -> list[str]:
+    phones: list[str] = []
+    cursor = ""
+    while cursor is not None:
+        page = await api.get(URL, params={"limit": 1000, "cursor": cursor}, headers=auth)
+        phones += [contact["phone"] for contact in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+    return phones
+
+
+async def test_good_rows_kept_and_the_first_1000_errors_listed_when_2000_rows_are_bad(
     api: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    header = b"name,phone,padding\n"
-    content = header + f"Ana,{PHONE},{'x' * 100_000}\n".encode() * 210
-    response = await upload_csv(api, auth, content)
-    assert response.status_code == 422
-    assert "larger than 20 MB" in response.json()["detail"][0]["msg"]
-    assert (await api.get(URL, headers=auth)).json()["items"] == []
+    # One row in three is bad, over more than one chunk of CSV_CHUNK_ROWS rows.
+    lines = ["name,phone"]
+    for index in range(6_000):
+        lines.append(f"C{index},12" if index % 3 == 1 else f"C{index},{phone(index)}")
+    response = await upload_csv(api, auth, "\n".join(lines).encode())
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["created"], report["updated"], report["errors_total"]) == (4_000, 0, 2_000)
+    bad_lines = [index + 2 for index in range(6_000) if index % 3 == 1]
+    assert report["errors"] == [
+        {"row": line, "error": "invalid phone number: '12'"} for line in bad_lines[:1_000]
+    ]
+    good = [phone(index) for index in range(6_000) if index % 3 != 1]
+    assert await all_phones(api, auth) == good
 
 
 async def test_422_when_the_upload_has_no_file_field(
