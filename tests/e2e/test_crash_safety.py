@@ -45,7 +45,9 @@ async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_time
         "PYTAKE_WHATSAPP_APP_SECRET": SECRET,
         "PYTAKE_LEASE_SECONDS": "5",
         "PYTAKE_LEASE_RENEW_SECONDS": "1",
-        "PYTAKE_RECONCILE_GRACE_SECONDS": "10",
+        # A restart fences the sends in flight at once, so the grace alone must outlast the
+        # simulator's webhook retries across kills that follow each other within seconds.
+        "PYTAKE_RECONCILE_GRACE_SECONDS": "30",
     }
     key = pytake("apikey", "create", "--org", "e2e", env=env).stdout.strip().splitlines()[-1]
     base, log = f"http://127.0.0.1:{serve_port}", tmp_path / "serve.log"
