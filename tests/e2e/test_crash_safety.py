@@ -4,45 +4,25 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from pytake.cli.processes import free_port
-from support.e2e import start_campaign, stored_state, wait_campaign
+from support.e2e import APP_SECRET, start_campaign, stored_state, wait_campaign
 from support.processes import pytake, running
 
 pytestmark = pytest.mark.e2e
 CONTACTS = 1500
 KILLS = 5
-SECRET = "e2e-app-secret"
-
-
-@pytest.fixture
-def serve_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def simulator_url(tmp_path: Path, serve_port: int) -> Iterator[str]:
-    """A simulator whose signed status webhooks go to the `pytake serve` under test."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    webhook = f"http://127.0.0.1:{serve_port}/webhooks/meta"
-    args = ["simulator", "--port", str(port), "--seed", "9", "--webhook-url", webhook,
-            "--app-secret", SECRET, "--webhook-delay", "0.1"]  # fmt: skip
-    with running(args, env={}, log=tmp_path / "simulator.log", ready_url=f"{url}/_sim/health"):
-        yield url
 
 
 async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_times(
-    database_url: str, simulator_url: str, serve_port: int, tmp_path: Path
+    database_url: str, signing_simulator_url: str, serve_port: int, tmp_path: Path
 ) -> None:
     env = {
         "PYTAKE_DATABASE_URL": database_url,
-        "PYTAKE_WHATSAPP_APP_SECRET": SECRET,
+        "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
         "PYTAKE_LEASE_SECONDS": "5",
         "PYTAKE_LEASE_RENEW_SECONDS": "1",
         # A restart fences the sends in flight at once, so the grace alone must outlast the
@@ -59,7 +39,7 @@ async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_time
             with running(serve, env=env, log=log, ready_url=f"{base}/health") as server:
                 if campaign_id is None:
                     campaign_id = await start_campaign(
-                        api, simulator_url, contacts=CONTACTS, throughput_mps=250
+                        api, signing_simulator_url, contacts=CONTACTS, throughput_mps=250
                     )
                 time.sleep(moment)
                 assert server.stop(signal.SIGKILL) == -signal.SIGKILL
@@ -68,7 +48,7 @@ async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_time
             done = await wait_campaign(api, campaign_id, lambda c: c["status"] == "completed")
 
     status, by_status = await stored_state(database_url, campaign_id)
-    accepted = httpx.get(f"{simulator_url}/_sim/messages").json()["messages"]
+    accepted = httpx.get(f"{signing_simulator_url}/_sim/messages").json()["messages"]
     per_contact = Counter(entry["wa_id"] for entry in accepted)
     assert (len(per_contact), set(per_contact.values())) == (CONTACTS, {1})
     assert status == "completed"

@@ -4,7 +4,6 @@ of the restart, and every contact is still accepted exactly once."""
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,45 +11,28 @@ from typing import Any
 import httpx
 import pytest
 
-from pytake.cli.processes import free_port
-from support.e2e import start_campaign, stored_state, wait_campaign
+from support.e2e import APP_SECRET, start_campaign, stored_state, wait_campaign
 from support.processes import pytake, running
 
 pytestmark = pytest.mark.e2e
 CONTACTS = 300
 RATE = 30
-SECRET = "e2e-app-secret"
 
 
-@pytest.fixture
-def serve_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def simulator_url(tmp_path: Path, serve_port: int) -> Iterator[str]:
-    """A simulator whose signed status webhooks go to the `pytake serve` under test."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    webhook = f"http://127.0.0.1:{serve_port}/webhooks/meta"
-    args = ["simulator", "--port", str(port), "--seed", "3", "--webhook-url", webhook,
-            "--app-secret", SECRET, "--webhook-delay", "0.1"]  # fmt: skip
-    with running(args, env={}, log=tmp_path / "simulator.log", ready_url=f"{url}/_sim/health"):
-        yield url
-
-
-def _accepted(simulator_url: str) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{simulator_url}/_sim/messages", params={"limit": 100_000}, timeout=10)
+def _accepted(signing_simulator_url: str) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{signing_simulator_url}/_sim/messages", params={"limit": 100_000}, timeout=10
+    )
     return list(answer.json()["messages"])
 
 
 async def test_sending_resumes_within_ten_seconds_when_serve_is_killed_and_restarted(
-    sqlite_url: str, simulator_url: str, serve_port: int, tmp_path: Path
+    sqlite_url: str, signing_simulator_url: str, serve_port: int, tmp_path: Path
 ) -> None:
     # Default lease; a short grace, as only a send cut off mid-call waits for it.
     env = {
         "PYTAKE_DATABASE_URL": sqlite_url,
-        "PYTAKE_WHATSAPP_APP_SECRET": SECRET,
+        "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
         "PYTAKE_RECONCILE_GRACE_SECONDS": "10",
     }
     key = pytake("apikey", "create", "--org", "e2e", env=env).stdout.strip().splitlines()[-1]
@@ -59,20 +41,20 @@ async def test_sending_resumes_within_ten_seconds_when_serve_is_killed_and_resta
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}) as api:
         with running(serve, env=env, log=log, ready_url=f"{base}/health") as server:
             campaign_id = await start_campaign(
-                api, simulator_url, contacts=CONTACTS, throughput_mps=RATE
+                api, signing_simulator_url, contacts=CONTACTS, throughput_mps=RATE
             )
             deadline = time.monotonic() + 30
-            while len(_accepted(simulator_url)) < 2 * RATE and time.monotonic() < deadline:
+            while len(_accepted(signing_simulator_url)) < 2 * RATE and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert server.stop(signal.SIGKILL) == -signal.SIGKILL
-        sent_before = len(_accepted(simulator_url))
+        sent_before = len(_accepted(signing_simulator_url))
         restarted_at = time.time()
         with running(serve, env=env, log=log, ready_url=f"{base}/health"):
             done = await wait_campaign(
                 api, campaign_id, lambda c: c["status"] == "completed", timeout=120
             )
 
-    accepted = _accepted(simulator_url)
+    accepted = _accepted(signing_simulator_url)
     resumed_at = min(
         datetime.fromisoformat(entry["accepted_at"]).timestamp() for entry in accepted[sent_before:]
     )

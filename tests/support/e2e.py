@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 from pytake.campaigns.models import Campaign, Message
 from pytake.core.db import Database
 
+# The app secret the e2e simulators sign their webhooks with.
+APP_SECRET = "e2e-app-secret"
+
 
 async def start_campaign(
     api: httpx.AsyncClient,
