@@ -60,6 +60,7 @@ class Runtime:
         self.sender: MessageSender = sender or CloudApiClient(
             timeout_seconds=settings.http_timeout_seconds,
             connect_timeout_seconds=settings.http_connect_timeout_seconds,
+            api_hosts=settings.whatsapp_api_origins,
             max_connections=settings.send_concurrency,
         )
         # With Redis, limits and progress are shared by every process of the deployment.

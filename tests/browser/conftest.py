@@ -60,15 +60,16 @@ async def chromium() -> AsyncIterator["Browser"]:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The simulator (signing status webhooks) and `pytake serve` on a fresh SQLite file."""
     folder = tmp_path_factory.mktemp("dashboard")
+    port, simulator_port = free_port(), free_port()
+    url, simulator_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{simulator_port}"
     env = {
         "PYTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'pytake.db'}",
         "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
+        "PYTAKE_WHATSAPP_API_HOSTS": simulator_url,
     }
     created = pytake("apikey", "create", "--org", "Acme Retail", env=env)
     assert created.returncode == 0, created.stderr
     api_key = created.stdout.strip().splitlines()[-1]
-    port, simulator_port = free_port(), free_port()
-    url, simulator_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{simulator_port}"
     simulator = ["simulator", "--port", str(simulator_port), "--seed", "5"]
     webhooks = ["--webhook-url", f"{url}/webhooks/meta", "--app-secret", APP_SECRET]
     faults = ["--permanent-rate", "0.03", "--rule", "5511970000007:131000:1"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.e2e import APP_SECRET, start_campaign, stored_state, wait_campaign
+from support.e2e import APP_SECRET, allowing, start_campaign, stored_state, wait_campaign
 from support.processes import pytake, running
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +23,7 @@ async def test_every_contact_is_sent_exactly_once_when_serve_is_killed_five_time
     env = {
         "PYTAKE_DATABASE_URL": database_url,
         "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
+        **allowing(signing_simulator_url),
         "PYTAKE_LEASE_SECONDS": "5",
         "PYTAKE_LEASE_RENEW_SECONDS": "1",
         # A restart fences the sends in flight at once, so the grace alone must outlast the

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support.e2e import APP_SECRET, start_campaign, stored_state, wait_campaign
+from support.e2e import APP_SECRET, allowing, start_campaign, stored_state, wait_campaign
 from support.processes import pytake, running
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +33,7 @@ async def test_sending_resumes_within_ten_seconds_when_serve_is_killed_and_resta
     env = {
         "PYTAKE_DATABASE_URL": sqlite_url,
         "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
+        **allowing(signing_simulator_url),
         "PYTAKE_RECONCILE_GRACE_SECONDS": "10",
     }
     key = pytake("apikey", "create", "--org", "e2e", env=env).stdout.strip().splitlines()[-1]

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pytake.cli.processes import free_port
-from support.e2e import start_campaign, stored_state, wait_campaign
+from support.e2e import allowing, start_campaign, stored_state, wait_campaign
 from support.processes import pytake, running
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ CONTACTS = 4000
 async def test_every_contact_is_sent_once_when_serve_is_stopped_mid_campaign_and_restarted(
     database_url: str, simulator_url: str, tmp_path: Path
 ) -> None:
-    env = {"PYTAKE_DATABASE_URL": database_url}
+    env = {"PYTAKE_DATABASE_URL": database_url, **allowing(simulator_url)}
     key = pytake("apikey", "create", "--org", "e2e", env=env).stdout.strip().splitlines()[-1]
     port = free_port()
     base, serve, log = f"http://127.0.0.1:{port}", ["serve", "--port", str(port)], tmp_path / "log"

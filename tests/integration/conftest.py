@@ -1,11 +1,13 @@
 """Integration fixtures: real databases (SQLite and PostgreSQL), a runtime, an API client, keys."""
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from pytake.bootstrap import Runtime, migrate
+from pytake.cli.processes import free_port
 from pytake.core.clock import OffsetClock
 from pytake.core.settings import Settings
 from pytake.organizations.service import create_api_key, get_or_create_organization
@@ -26,14 +28,27 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
+def simulator_port() -> int:
+    """The port the `simulator` fixture listens on, chosen before it starts."""
+    return free_port()
+
+
+@pytest.fixture
 async def runtime(
-    database_url: str, clock: OffsetClock, settings_overrides: dict[str, object]
+    database_url: str,
+    clock: OffsetClock,
+    settings_overrides: dict[str, object],
+    simulator_port: int,
 ) -> AsyncIterator[Runtime]:
-    """A migrated runtime; its engine is not started (tests start it when they need it)."""
+    """A migrated runtime; its engine is not started (tests start it when they need it).
+
+    Its numbers may send to the `simulator` fixture's origin.
+    """
+    overrides = {"whatsapp_api_hosts": f"http://127.0.0.1:{simulator_port}", **settings_overrides}
     settings = Settings(
         database_url=database_url,
         dispatch_interval_seconds=0.05,
-        **settings_overrides,  # type: ignore[arg-type]
+        **overrides,  # type: ignore[arg-type]
     )
     runtime = Runtime(settings, clock=clock)
     await migrate(runtime.db)
@@ -76,8 +91,11 @@ def simulator_config() -> SimulatorConfig:
 
 
 @pytest.fixture
-async def simulator(simulator_config: SimulatorConfig) -> AsyncIterator[RunningSimulator]:
-    async with running_simulator(simulator_config) as running:
+async def simulator(
+    simulator_config: SimulatorConfig, simulator_port: int
+) -> AsyncIterator[RunningSimulator]:
+    config = dataclasses.replace(simulator_config, host="127.0.0.1", port=simulator_port)
+    async with running_simulator(config) as running:
         yield running
 
 

@@ -76,11 +76,15 @@ def running_cluster(
 ) -> Iterator[Cluster]:
     """`webhooks`: the simulator reports statuses to the API (needed to recognise lost sends);
     `settings`: `PYTAKE_` variables for every process, over the cluster's own."""
-    env = {**_env(database_url, redis.url), **(settings or {})}
-    created = pytake("apikey", "create", "--org", "e2e", env=env)
-    assert created.returncode == 0, created.stderr
     api_port, sim_port = free_port(), free_port()
     api_url, sim_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{sim_port}"
+    env = {
+        **_env(database_url, redis.url),
+        "PYTAKE_WHATSAPP_API_HOSTS": sim_url,
+        **(settings or {}),
+    }
+    created = pytake("apikey", "create", "--org", "e2e", env=env)
+    assert created.returncode == 0, created.stderr
     simulator = ["simulator", "--port", str(sim_port), "--seed", "5", "--throughput", str(RATE)]
     if webhooks:
         simulator += ["--webhook-url", f"{api_url}/webhooks/meta", "--app-secret", SECRET]

@@ -18,6 +18,11 @@ from pytake.core.db import Database
 APP_SECRET = "e2e-app-secret"
 
 
+def allowing(simulator_url: str) -> dict[str, str]:
+    """The setting that lets a process's numbers send to this simulator."""
+    return {"PYTAKE_WHATSAPP_API_HOSTS": simulator_url}
+
+
 async def start_campaign(
     api: httpx.AsyncClient,
     simulator_url: str,

@@ -23,6 +23,7 @@ from rich.table import Table
 from pytake.bootstrap import migrate
 from pytake.cli.processes import free_port, serving, simulator_process, wait_until_answering
 from pytake.core.db import Database
+from pytake.core.origins import origin_of
 from pytake.core.settings import Settings
 from pytake.organizations.service import create_api_key, get_or_create_organization
 
@@ -82,6 +83,9 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
     sim_port = free_port()
     simulator = _simulator_options(options, phones, app_secret)
     with simulator_process(sim_port, *simulator) as sim_url:
+        # The demo's number sends to the simulator, so the API must allow its origin too.
+        api_hosts = (settings.whatsapp_api_hosts, str(origin_of(sim_url)))
+        os.environ["PYTAKE_WHATSAPP_API_HOSTS"] = ",".join(filter(None, api_hosts))
         key = await _prepare_database(settings)
         await wait_until_answering(f"{sim_url}/_sim/health")
         async with serving(options.port) as api_url:

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from pytake.core.origins import OriginAllowlist, OriginError, origin_of, parse_origins
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
 MIB = 1024 * 1024
 
@@ -24,6 +26,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     executor: Literal["inprocess", "celery"] = "inprocess"
     whatsapp_api_base_url: str = "https://graph.facebook.com/v23.0"
+    # Origins a number's `api_base_url` may name (the base URL's own is always one of them).
+    whatsapp_api_hosts: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
 
@@ -81,6 +85,27 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot be read as a Redis URL ({exc})") from None
         return value
 
+    @field_validator("whatsapp_api_base_url")
+    @classmethod
+    def _api_base_url(cls, value: str) -> str:
+        try:
+            origin_of(value)
+        except OriginError as exc:
+            raise ValueError(f"cannot be used as the Cloud API URL: it {exc}") from None
+        return value
+
+    @field_validator("whatsapp_api_hosts")
+    @classmethod
+    def _api_hosts(cls, value: str | None) -> str | None:
+        try:
+            origins = parse_origins(value or "")
+        except OriginError as exc:
+            raise ValueError(
+                "must be origins (scheme://host[:port], as in https://graph.facebook.com) "
+                f"separated by commas: {exc}"
+            ) from None
+        return ",".join(str(origin) for origin in origins) or None
+
     @field_validator("cookie_secure", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
@@ -116,6 +141,12 @@ class Settings(BaseSettings):
                 f"({self.max_import_bytes} < {self.max_body_bytes})"
             )
         return self
+
+    @property
+    def whatsapp_api_origins(self) -> OriginAllowlist:
+        """Where access tokens may be sent: the listed origins and the base URL's."""
+        listed = parse_origins(self.whatsapp_api_hosts or "")
+        return OriginAllowlist.of([*listed, origin_of(self.whatsapp_api_base_url)])
 
     @property
     def is_sqlite(self) -> bool:

@@ -22,6 +22,8 @@ class WhatsAppNumber(Base):
     )
     phone_number_id: Mapped[str] = mapped_column(String(64))
     display_phone_number: Mapped[str] = mapped_column(String(32))
+    # The WhatsApp Business Account the number belongs to (digits), when known.
+    waba_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     access_token: Mapped[str] = mapped_column(Text)
     throughput_mps: Mapped[int] = mapped_column(Integer, default=DEFAULT_THROUGHPUT_MPS)
     messaging_limit_24h: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,5 +1,6 @@
 """API shapes of WhatsApp numbers; the access token goes in and never comes back out."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,7 +18,13 @@ from pydantic import (
     field_validator,
 )
 
+from pytake.core.errors import InvalidInputError
+from pytake.core.origins import OriginAllowlist, OriginError, origin_of
+
 _HTTP_URL = TypeAdapter(HttpUrl)
+# Meta's ids are decimal numbers; they also go into request paths, so nothing else gets in.
+_GRAPH_ID = re.compile(r"[0-9]{1,32}")
+API_HOSTS_SETTING = "PYTAKE_WHATSAPP_API_HOSTS"
 
 
 def _base_url(text: str) -> str:
@@ -25,14 +32,44 @@ def _base_url(text: str) -> str:
         _HTTP_URL.validate_python(text)
     except ValidationError:
         raise ValueError("must be an http:// or https:// URL") from None
+    try:
+        origin_of(text)
+    except OriginError as exc:
+        raise ValueError(f"must be an http:// or https:// URL: it {exc}") from None
     # Kept as written (not pydantic's normalised form) minus a trailing slash, because the
     # client appends "/{phone_number_id}/messages" to it.
     return text.rstrip("/")
 
 
-PhoneNumberId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+def _graph_id(text: str) -> str:
+    if not _GRAPH_ID.fullmatch(text):
+        raise ValueError("must be 1 to 32 digits, as WhatsApp Manager shows it")
+    return text
+
+
+def check_api_base_url(api_base_url: str | None, allowed: OriginAllowlist) -> None:
+    """InvalidInputError at `api_base_url` (a URL the schema took) unless under `allowed`.
+
+    The allowed origins are the operator's configuration, so the message names the setting
+    but does not list them.
+    """
+    if api_base_url is None or allowed.allows(api_base_url):
+        return
+    raise InvalidInputError(
+        f"must be under an origin listed in {API_HOSTS_SETTING}; "
+        f"{origin_of(api_base_url)} is not one",
+        field="api_base_url",
+    )
+
+
+GraphId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_graph_id),
+    Field(json_schema_extra={"pattern": f"^{_GRAPH_ID.pattern}$"}),
 ]
+PhoneNumberId = GraphId
+WabaId = GraphId
 DisplayPhoneNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
 ]
@@ -56,6 +93,7 @@ BaseUrl = Annotated[
 class WhatsAppNumberCreate(BaseModel):
     phone_number_id: PhoneNumberId
     display_phone_number: DisplayPhoneNumber
+    waba_id: WabaId | None = None
     access_token: AccessToken
     throughput_mps: Throughput = 80
     messaging_limit_24h: MessagingLimit | None = 1000
@@ -67,6 +105,7 @@ class WhatsAppNumberUpdate(BaseModel):
 
     phone_number_id: PhoneNumberId | None = None
     display_phone_number: DisplayPhoneNumber | None = None
+    waba_id: WabaId | None = None
     access_token: AccessToken | None = None
     throughput_mps: Throughput | None = None
     messaging_limit_24h: MessagingLimit | None = None
@@ -90,6 +129,7 @@ class WhatsAppNumberRead(BaseModel):
     id: uuid.UUID
     phone_number_id: str
     display_phone_number: str
+    waba_id: str | None
     throughput_mps: int
     messaging_limit_24h: int | None
     api_base_url: str | None

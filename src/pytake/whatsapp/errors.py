@@ -1,6 +1,7 @@
 """Cloud API error codes and how the engine treats each (CLOUD_API.md §2.4); pure, no I/O."""
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -87,10 +88,16 @@ MAX_PAIR_RATE_EXPONENT: Final = 6
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
 MAX_MESSAGE_LENGTH: Final = 500
+# What of the upstream's own words is kept: enough for Meta's messages, no more.
+MAX_UPSTREAM_TEXT: Final = 300
+_MAX_TRACE_ID: Final = 64
 
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
 # Graph echoes a malformed token in its message ("Malformed access token EAAG…").
 _ACCESS_TOKEN = re.compile(r"EAA[A-Za-z0-9]{20,}")
+_TRACE_ID = re.compile(r"[A-Za-z0-9_+/=-]+")
+# Line breaks, controls, and invisible formatting (bidi overrides, zero widths).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
 def classify_error_code(code: int | None, *, http_status: int | None = None) -> ErrorClass:
@@ -162,15 +169,41 @@ def _read_code(value: object) -> int | None:
 
 
 def _describe(code: int | None, item: Mapping[str, Any]) -> str:
-    title = _CODE_PREFIX.sub("", str(item.get("title") or item.get("message") or "")).strip()
+    title = _CODE_PREFIX.sub("", _visible(item.get("title") or item.get("message")))
     error_data = item.get("error_data")
-    details = str(error_data.get("details") or "") if isinstance(error_data, Mapping) else ""
+    details = _visible(error_data.get("details")) if isinstance(error_data, Mapping) else ""
     text = ": ".join(part for part in (title, details if details != title else "") if part)
     prefix = f"(#{code}) " if code is not None else ""
-    message = prefix + (text or "Graph error without a message")
-    if trace_id := item.get("fbtrace_id"):
+    message = prefix + (clean_upstream_text(text) or "Graph error without a message")
+    trace_id = item.get("fbtrace_id")
+    if (
+        isinstance(trace_id, str)
+        and len(trace_id) <= _MAX_TRACE_ID
+        and _TRACE_ID.fullmatch(trace_id)
+    ):
         message += f" [fbtrace_id {trace_id}]"
     return redact_tokens(message)[:MAX_MESSAGE_LENGTH]
+
+
+def clean_upstream_text(text: str, limit: int = MAX_UPSTREAM_TEXT) -> str:
+    """Text from the outside made safe to store and show.
+
+    Tokens blanked, control and invisible characters gone, whitespace collapsed to single
+    spaces, and at most `limit` characters, "…" marking a cut.
+    """
+    cleaned = redact_tokens(_visible(text, limit * 4))
+    if len(cleaned) <= limit:
+        return cleaned
+    return cleaned[: limit - 1].rstrip() + "…"
+
+
+def _visible(value: object, limit: int = MAX_UPSTREAM_TEXT * 4) -> str:
+    """Any JSON value as one line of visible text; cut first, so a huge one costs little."""
+    text = str(value or "")[:limit]
+    spaced = "".join(
+        " " if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char for char in text
+    )
+    return " ".join(spaced.split())
 
 
 def redact_tokens(text: str) -> str:

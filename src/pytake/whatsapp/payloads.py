@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytake.sending.ports import SendError, SendRequest, SendResult
-from pytake.whatsapp.errors import classify_error_code, parse_graph_error
+from pytake.whatsapp.errors import classify_error_code, clean_upstream_text, parse_graph_error
 
 _NON_DIGITS = re.compile(r"\D", re.ASCII)
 
@@ -86,9 +86,21 @@ def _describe_unreadable(
     *,
     is_json: bool,
 ) -> SendError:
-    content_type = _header(headers, "Content-Type") or "no content type"
+    content_type = clean_upstream_text(_header(headers, "Content-Type") or "", limit=100)
     shape = "JSON without messages[0].id or error" if is_json else "a non-JSON body"
-    message = f"HTTP {http_status} with {shape} ({content_type}, {len(body)} bytes)"
+    described = f"{content_type or 'no content type'}, {len(body)} bytes"
+    return _unusable(http_status, f"HTTP {http_status} with {shape} ({described})", retry_after)
+
+
+def oversized_answer(http_status: int, headers: Mapping[str, str], *, limit: int) -> SendError:
+    """The outcome of an answer whose body passed `limit` bytes and was not read further."""
+    size = f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+    message = f"HTTP {http_status} with a response larger than {size}; cut"
+    return _unusable(http_status, message, read_retry_after(headers))
+
+
+def _unusable(http_status: int, message: str, retry_after: float | None) -> SendError:
+    # Classed by status alone: a 2xx whose body cannot be used may still have been sent.
     if 200 <= http_status < 300:
         message += "; the message may have been accepted"
     return SendError(

@@ -12,6 +12,7 @@ from pytake.cli.bench import bench_app
 from pytake.cli.benchmarks.baseline import NaiveCampaign
 from pytake.cli.benchmarks.preparation import bench_contacts
 from pytake.core.db import Database
+from pytake.core.origins import OriginAllowlist, origin_of
 from pytake.whatsapp.client import CloudApiClient
 from pytake.whatsapp.simulator import SimulatorConfig, parse_rule, running_simulator
 
@@ -54,16 +55,20 @@ async def test_baseline_rewrites_every_contacts_history_when_a_contact_is_retrie
     first, second = bench_contacts(2)
     config = SimulatorConfig(port=0, seed=1, rules=(parse_rule(f"{second.phone}:131000:2"),))
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'naive.db'}")
-    client = CloudApiClient(timeout_seconds=5, connect_timeout_seconds=5)
     try:
         async with running_simulator(config) as simulator:
-            campaign = NaiveCampaign(db, client, api_base_url=simulator.base_url, delay_scale=1000)
-            await campaign.create_row()
-            sent = [await campaign.send(first), await campaign.send(second)]
+            allowed = OriginAllowlist.of([origin_of(simulator.url)])
+            async with CloudApiClient(
+                timeout_seconds=5, connect_timeout_seconds=5, api_hosts=allowed
+            ) as client:
+                campaign = NaiveCampaign(
+                    db, client, api_base_url=simulator.base_url, delay_scale=1000
+                )
+                await campaign.create_row()
+                sent = [await campaign.send(first), await campaign.send(second)]
         async with db.session() as session:
             stored = await session.scalar(text("SELECT history FROM bench_naive_campaign"))
     finally:
-        await client.close()
         await db.dispose()
 
     history = json.loads(stored)

@@ -185,6 +185,28 @@ async def test_number_form_adds_the_number_when_values_are_good(
     ]
 
 
+async def test_number_form_names_the_setting_at_the_url_when_its_origin_is_not_allowlisted(
+    browser: httpx.AsyncClient, csrf_token: str, scenario: Scenario
+) -> None:
+    typed = {
+        "csrf_token": csrf_token,
+        "display_phone_number": "+1 555 0100",
+        "phone_number_id": "106540352242922",
+        "access_token": "EAAG-secret-token",
+        "throughput_mps": "80",
+        "messaging_limit_24h": "",
+        "api_base_url": "http://169.254.169.254/latest",
+    }
+    answer = await browser.post("/numbers", data=typed)
+    assert answer.status_code == 422
+    assert error_for(answer.text, "api_base_url") == (
+        "Must be under an origin listed in PYTAKE_WHATSAPP_API_HOSTS; "
+        "http://169.254.169.254 is not one."
+    )
+    assert value_of(answer.text, "api_base_url") == "http://169.254.169.254/latest"
+    assert (await scenario.call("GET", "/whatsapp-numbers"))["items"] == []
+
+
 async def test_campaign_page_is_not_found_when_the_campaign_is_another_organizations(
     scenario: Scenario, runtime: Runtime, other_auth: dict[str, str]
 ) -> None:

@@ -100,3 +100,18 @@ def test_a_dotenv_that_is_not_utf8_is_one_line_and_exit_2(
     assert capsys.readouterr().err == (
         "Error: bad setting: .env is not UTF-8 text (invalid start byte)\n"
     )
+
+
+def test_a_bad_api_host_is_one_line_naming_the_variable_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTAKE_WHATSAPP_API_HOSTS", "https://graph.facebook.com/v23.0")
+
+    with pytest.raises(typer.Exit) as exited:
+        load_settings()
+
+    assert exited.value.exit_code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("Error: bad setting: PYTAKE_WHATSAPP_API_HOSTS: must be origins")
+    assert error.count("\n") == 1

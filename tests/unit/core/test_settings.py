@@ -111,3 +111,50 @@ def test_refused_when_a_body_limit_is_out_of_bounds(values: dict[str, int]) -> N
 def test_refused_when_the_import_limit_is_below_the_body_limit() -> None:
     with pytest.raises(ValidationError, match="PYTAKE_MAX_IMPORT_BYTES must be at least"):
         Settings(_env_file=None, max_body_bytes=2 * MIB, max_import_bytes=MIB)
+
+
+def test_the_api_hosts_are_the_base_urls_origin_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTAKE_WHATSAPP_API_HOSTS", raising=False)
+    monkeypatch.delenv("PYTAKE_WHATSAPP_API_BASE_URL", raising=False)
+    assert str(Settings(_env_file=None).whatsapp_api_origins) == "https://graph.facebook.com"
+    monkeypatch.setenv("PYTAKE_WHATSAPP_API_BASE_URL", "http://127.0.0.1:9000/v23.0")
+    assert str(Settings(_env_file=None).whatsapp_api_origins) == "http://127.0.0.1:9000"
+
+
+def test_the_api_hosts_are_normalised_and_keep_the_base_urls_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYTAKE_WHATSAPP_API_BASE_URL", raising=False)
+    monkeypatch.setenv("PYTAKE_WHATSAPP_API_HOSTS", " HTTP://Proxy.Internal:80/ ,http://[::1]:9000")
+    settings = Settings(_env_file=None)
+    assert settings.whatsapp_api_hosts == "http://proxy.internal,http://[::1]:9000"
+    assert str(settings.whatsapp_api_origins) == (
+        "http://[::1]:9000,http://proxy.internal,https://graph.facebook.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("graph.facebook.com", "must start with http:// or https://"),
+        ("https://graph.facebook.com/v23.0", "without a path"),
+        ("https://ok.example,https://user@x.example", "'https://user@x.example' must not carry"),
+    ],
+)
+def test_bad_api_hosts_are_refused_naming_the_entry(
+    monkeypatch: pytest.MonkeyPatch, value: str, why: str
+) -> None:
+    monkeypatch.setenv("PYTAKE_WHATSAPP_API_HOSTS", value)
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None)
+    (error,) = raised.value.errors()
+    assert error["loc"] == ("whatsapp_api_hosts",)
+    assert why in error["msg"]
+
+
+def test_a_base_url_without_a_usable_origin_is_refused() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None, whatsapp_api_base_url="graph.facebook.com/v23.0")
+    (error,) = raised.value.errors()
+    assert error["loc"] == ("whatsapp_api_base_url",)
+    assert "must start with http:// or https://" in error["msg"]

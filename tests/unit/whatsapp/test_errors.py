@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 
 from pytake.sending.ports import ErrorClass
-from pytake.whatsapp.errors import classify_error_code, parse_graph_error, retry_after_for
+from pytake.whatsapp.errors import (
+    MAX_UPSTREAM_TEXT,
+    classify_error_code,
+    clean_upstream_text,
+    parse_graph_error,
+    retry_after_for,
+)
 
 T = ErrorClass.TRANSIENT
 TH = ErrorClass.THROTTLED
@@ -250,3 +256,36 @@ def test_code_is_none_when_no_32_bit_column_holds_it(code: object) -> None:
 @pytest.mark.parametrize("code", [2**31 - 1, "131026"])
 def test_code_is_kept_when_a_32_bit_column_holds_it(code: object) -> None:
     assert parse_graph_error({"error": {"code": code}}).code == int(code)  # type: ignore[call-overload]
+
+
+def test_keeps_300_characters_of_a_10_kb_message_and_details() -> None:
+    item = {"code": 131026, "message": "m" * 10_000, "error_data": {"details": "d" * 10_000}}
+
+    message = parse_graph_error(item).message
+
+    assert message == "(#131026) " + "m" * (MAX_UPSTREAM_TEXT - 1) + "…"
+
+
+def test_strips_control_and_invisible_characters_from_metas_words() -> None:
+    item = {
+        "code": 100,
+        "title": "Bad\x00 \x1b[2Jparam\u202e\u200b",
+        "error_data": {"details": "line one\r\nline two\tend\ud800"},
+        "fbtrace_id": "AbC-12_x",
+    }
+
+    message = parse_graph_error(item).message
+
+    assert message == "(#100) Bad [2Jparam: line one line two end [fbtrace_id AbC-12_x]"
+
+
+@pytest.mark.parametrize("trace_id", ["A\nB", "x" * 65, "<script>", 12.5])
+def test_leaves_out_a_trace_id_that_is_not_one(trace_id: object) -> None:
+    error = parse_graph_error({"code": 100, "message": "m", "fbtrace_id": trace_id})
+    assert error.message == "(#100) m"
+
+
+def test_blanks_a_token_before_cutting_so_no_part_of_it_is_left() -> None:
+    text = "x" * (MAX_UPSTREAM_TEXT - 10) + " " + TOKEN
+
+    assert clean_upstream_text(text) == "x" * (MAX_UPSTREAM_TEXT - 10) + " [redacted]"[:9] + "…"

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from pytake.sending.ports import ErrorClass, SendRequest
-from pytake.whatsapp.payloads import build_template_body, format_recipient, parse_send_answer
+from pytake.whatsapp.payloads import (
+    build_template_body,
+    format_recipient,
+    oversized_answer,
+    parse_send_answer,
+)
 
 WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
 MESSAGE_ID = uuid.UUID("6f1c2a4e-7d35-4b0a-9a51-2f0e8c3d9b17")
@@ -150,4 +155,34 @@ def test_passes_the_attempt_count_on_when_meta_answers_131056() -> None:
     assert (result.error.error_class, result.error.retry_after_seconds) == (
         ErrorClass.THROTTLED,
         64.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("http_status", "expected", "message"),
+    [
+        (200, ErrorClass.TRANSIENT, "HTTP 200 with a response larger than 1 MB; cut; "
+         "the message may have been accepted"),
+        (500, ErrorClass.TRANSIENT, "HTTP 500 with a response larger than 1 MB; cut"),
+        (429, ErrorClass.THROTTLED, "HTTP 429 with a response larger than 1 MB; cut"),
+        (403, ErrorClass.HALTING, "HTTP 403 with a response larger than 1 MB; cut"),
+    ],
+)  # fmt: skip
+def test_an_oversized_answer_is_classed_by_its_status(
+    http_status: int, expected: ErrorClass, message: str
+) -> None:
+    error = oversized_answer(http_status, {"Retry-After": "3"}, limit=1024 * 1024)
+
+    assert (error.error_class, error.message) == (expected, message)
+    assert (error.http_status, error.retry_after_seconds) == (http_status, 3.0)
+
+
+def test_an_unreadable_answers_content_type_is_cleaned_and_cut() -> None:
+    content_type = "text/html\x1b[31m;\u202e" + "x" * 500
+
+    result = parse_send_answer(502, b"<html>", {"Content-Type": content_type})
+
+    assert result.error is not None
+    assert result.error.message == (
+        f"HTTP 502 with a non-JSON body (text/html [31m; {'x' * 83}…, 6 bytes)"
     )

@@ -237,3 +237,19 @@ def test_subscription_handshake_is_valid_only_when_mode_and_token_match(
     mode: str | None, token: str | None, expected: str | None, valid: bool
 ) -> None:
     assert is_subscription_valid(mode, token, expected) is valid
+
+
+def test_metas_error_text_is_cleaned_and_cut_when_a_status_or_value_carries_it() -> None:
+    error = {"code": 131026, "title": "\x1b]0;pwned\x07" + "t" * 10_000}
+    status = {"id": "wamid.X", "status": "failed", "recipient_id": "1", "errors": [error]}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"changes": [{"value": {"statuses": [status], "errors": [error]}}]}],
+    }
+
+    parsed = parse_webhook(json.dumps(body).encode())
+
+    for message in (parsed.statuses[0].errors[0].message, parsed.errors[0].message):
+        assert message.startswith("(#131026) ]0;pwned ttt")
+        assert len(message) == len("(#131026) ") + 300
+        assert message.isprintable()

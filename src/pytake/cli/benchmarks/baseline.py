@@ -115,6 +115,7 @@ async def run_baseline(
     client = CloudApiClient(
         timeout_seconds=settings.http_timeout_seconds,
         connect_timeout_seconds=settings.http_connect_timeout_seconds,
+        api_hosts=settings.whatsapp_api_origins,
         max_connections=1,
     )
     campaign = NaiveCampaign(db, client, api_base_url=api_base_url, delay_scale=delay_scale)

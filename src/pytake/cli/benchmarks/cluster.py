@@ -24,6 +24,7 @@ from pytake.cli.benchmarks.repository import has_first_attempts_left
 from pytake.cli.processes import pytake_process
 from pytake.core.clock import SystemClock
 from pytake.core.db import Database
+from pytake.core.origins import origin_of
 
 _POLL_SECONDS = 0.05
 # Workers are up once they have had time to import, fork their pool and connect.
@@ -52,7 +53,7 @@ async def run_cluster_bench(
         await check_redis(redis_url)
     except RedisUnavailableError as exc:
         raise BenchError(str(exc)) from None
-    env = _worker_env(database_url, redis_url)
+    env = _worker_env(database_url, redis_url, api_base_url)
     db = Database(database_url)
     try:
         await migrate(db)
@@ -61,9 +62,10 @@ async def run_cluster_bench(
         await db.dispose()
 
 
-def _worker_env(database_url: str, redis_url: str) -> dict[str, str]:
+def _worker_env(database_url: str, redis_url: str, api_base_url: str) -> dict[str, str]:
     return {
         "PYTAKE_DATABASE_URL": database_url,
+        "PYTAKE_WHATSAPP_API_HOSTS": str(origin_of(api_base_url)),
         "PYTAKE_REDIS_URL": redis_url,
         "PYTAKE_EXECUTOR": "celery",
         "PYTAKE_DISPATCH_INTERVAL_SECONDS": "0.05",

@@ -13,6 +13,7 @@ from pytake.cli.benchmarks.engine import run_engine
 from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.report import BenchReport, Conditions
 from pytake.cli.processes import free_port, simulator_process, wait_until_answering
+from pytake.core.origins import origin_of
 from pytake.core.settings import Settings
 from pytake.whatsapp.simulator import API_VERSION
 
@@ -38,22 +39,28 @@ class BenchOptions:
     database_url: str | None
 
 
-def bench_settings(database_url: str) -> Settings:
+def bench_settings(database_url: str, *, api_hosts: str | None = None) -> Settings:
     """The product's settings with the engine's knobs as the bench runs them.
 
     A pydantic ValidationError names a bad `database_url`.
     """
-    return Settings(database_url=database_url, executor="inprocess", **ENGINE_KNOBS)
+    return Settings(
+        database_url=database_url,
+        executor="inprocess",
+        whatsapp_api_hosts=api_hosts,
+        **ENGINE_KNOBS,
+    )
 
 
 async def run_engine_bench(options: BenchOptions) -> BenchReport:
     """The database defaults to a fresh SQLite file in a temporary directory."""
     with tempfile.TemporaryDirectory(prefix="pytake-bench-") as workdir:
         directory = Path(workdir)
-        settings = bench_settings(
-            options.database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-        )
         async with _simulator(options.transient_rate) as api_base_url:
+            settings = bench_settings(
+                options.database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}",
+                api_hosts=str(origin_of(api_base_url)),
+            )
             engine = await run_engine(
                 settings,
                 contacts=options.contacts,

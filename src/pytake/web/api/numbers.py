@@ -14,8 +14,9 @@ from pytake.numbers.schemas import (
     WhatsAppNumberList,
     WhatsAppNumberRead,
     WhatsAppNumberUpdate,
+    check_api_base_url,
 )
-from pytake.web.deps import OrgIdDep, SessionDep
+from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 
 class _UnechoedInputRoute(APIRoute):
@@ -44,8 +45,9 @@ router = APIRouter(
 
 @router.post("", status_code=201)
 async def create_number(
-    body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep
+    body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep, runtime: RuntimeDep
 ) -> WhatsAppNumberRead:
+    check_api_base_url(body.api_base_url, runtime.settings.whatsapp_api_origins)
     return WhatsAppNumberRead.model_validate(await service.create_number(session, org_id, body))
 
 
@@ -64,8 +66,13 @@ async def get_number(
 
 @router.patch("/{number_id}")
 async def update_number(
-    number_id: uuid.UUID, body: WhatsAppNumberUpdate, org_id: OrgIdDep, session: SessionDep
+    number_id: uuid.UUID,
+    body: WhatsAppNumberUpdate,
+    org_id: OrgIdDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> WhatsAppNumberRead:
+    check_api_base_url(body.api_base_url, runtime.settings.whatsapp_api_origins)
     number = await service.update_number(session, org_id, number_id, body)
     return WhatsAppNumberRead.model_validate(number)
 

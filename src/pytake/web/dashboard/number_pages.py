@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from pytake.core.errors import ConflictError, InvalidInputError
-from pytake.numbers.schemas import WhatsAppNumberCreate
+from pytake.numbers.schemas import WhatsAppNumberCreate, check_api_base_url
 from pytake.numbers.service import create_number, list_numbers
 from pytake.web.dashboard.forms import (
     NUMBER_DEFAULTS,
@@ -35,6 +35,7 @@ async def add_number(request: Request, viewer: ViewerDep, runtime: RuntimeDep) -
     access_token = str(form.get("access_token", ""))
     try:
         data = WhatsAppNumberCreate.model_validate(number_payload(values, access_token))
+        check_api_base_url(data.api_base_url, runtime.settings.whatsapp_api_origins)
         async with runtime.db.transaction() as session:
             await create_number(session, viewer.organization_id, data)
     except (ValidationError, InvalidInputError) as exc:

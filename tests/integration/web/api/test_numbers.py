@@ -7,6 +7,12 @@ import pytest
 
 TOKEN = "EAAG-very-secret-token-42"
 URL = "/api/v1/whatsapp-numbers"
+ALLOWED = "http://127.0.0.1:9000"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"whatsapp_api_hosts": f"{ALLOWED},https://waba-proxy.example.com"}
 
 
 def number_body(**overrides: Any) -> dict[str, Any]:
@@ -33,6 +39,7 @@ async def test_created_with_defaults_when_only_required_fields_are_sent(
     assert number["throughput_mps"] == 80
     assert number["messaging_limit_24h"] == 1000
     assert number["api_base_url"] is None
+    assert number["waba_id"] is None
     assert {"id", "created_at", "updated_at"} <= number.keys()
 
 
@@ -175,6 +182,14 @@ async def test_401_when_no_api_key_is_sent(api: httpx.AsyncClient, method: str) 
         ("api_base_url", "not a url"),
         ("access_token", ""),
         ("phone_number_id", ""),
+        ("phone_number_id", "1/../../x"),
+        ("phone_number_id", "10654035224292a"),
+        ("phone_number_id", "1" * 33),
+        ("phone_number_id", "١٢٣"),
+        ("waba_id", "abc"),
+        ("waba_id", "102290129340398/"),
+        ("waba_id", ""),
+        ("api_base_url", "http://127.1:9000/v23.0"),
     ],
 )
 async def test_422_naming_the_field_when_a_value_is_out_of_bounds(
@@ -228,3 +243,104 @@ async def test_422_naming_the_field_and_nothing_changed_when_a_huge_number_is_pa
     ]
     fetched = (await api.get(f"{URL}/{number['id']}", headers=auth)).json()
     assert fetched == number
+
+
+NOT_ALLOWED = "https://attacker.example/v23.0"
+
+
+def assert_refused_for_the_origin(response: httpx.Response) -> None:
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "api_base_url"]
+    assert "PYTAKE_WHATSAPP_API_HOSTS" in error["msg"]
+    assert "https://attacker.example is not one" in error["msg"]
+    assert "type" in error
+    assert TOKEN not in response.text
+
+
+async def test_422_naming_the_setting_when_a_number_is_created_for_another_origin(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    response = await api.post(URL, json=number_body(api_base_url=NOT_ALLOWED), headers=auth)
+
+    assert_refused_for_the_origin(response)
+    assert (await api.get(URL, headers=auth)).json()["items"] == []
+
+
+async def test_422_naming_the_setting_and_nothing_changed_when_patched_to_another_origin(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(api, auth, api_base_url=f"{ALLOWED}/v23.0")
+
+    response = await api.patch(
+        f"{URL}/{number['id']}", json={"api_base_url": NOT_ALLOWED}, headers=auth
+    )
+
+    assert_refused_for_the_origin(response)
+    fetched = (await api.get(f"{URL}/{number['id']}", headers=auth)).json()
+    assert fetched["api_base_url"] == f"{ALLOWED}/v23.0"
+
+
+@pytest.mark.parametrize(
+    "api_base_url",
+    [
+        "https://waba-proxy.example.com/v23.0",
+        "HTTPS://WABA-PROXY.example.com:443/v23.0",
+        "https://graph.facebook.com/v22.0",
+    ],
+)
+async def test_created_and_patched_when_the_origin_is_allowlisted(
+    api: httpx.AsyncClient, auth: dict[str, str], api_base_url: str
+) -> None:
+    number = await create_number(api, auth, api_base_url=api_base_url)
+    assert number["api_base_url"] == api_base_url
+
+    response = await api.patch(
+        f"{URL}/{number['id']}", json={"api_base_url": f"{ALLOWED}/v23.0"}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["api_base_url"] == f"{ALLOWED}/v23.0"
+
+
+@pytest.mark.parametrize(
+    "api_base_url", ["http://127.0.0.1:9001/v23.0", "http://localhost:9000/v23.0"]
+)
+async def test_422_when_only_the_port_or_the_host_spelling_differs(
+    api: httpx.AsyncClient, auth: dict[str, str], api_base_url: str
+) -> None:
+    response = await api.post(URL, json=number_body(api_base_url=api_base_url), headers=auth)
+
+    assert response.status_code == 422
+    assert "PYTAKE_WHATSAPP_API_HOSTS" in response.json()["detail"][0]["msg"]
+
+
+async def test_waba_id_is_kept_changed_and_cleared_when_given(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    number = await create_number(api, auth, waba_id="102290129340398")
+    assert number["waba_id"] == "102290129340398"
+    number_url = f"{URL}/{number['id']}"
+    assert (await api.get(number_url, headers=auth)).json()["waba_id"] == "102290129340398"
+
+    changed = await api.patch(number_url, json={"waba_id": "987654321"}, headers=auth)
+    assert changed.json()["waba_id"] == "987654321"
+    untouched = await api.patch(number_url, json={"throughput_mps": 5}, headers=auth)
+    assert untouched.json()["waba_id"] == "987654321"
+    cleared = await api.patch(number_url, json={"waba_id": None}, headers=auth)
+    assert cleared.json()["waba_id"] is None
+
+
+@pytest.mark.parametrize(("field", "value"), [("waba_id", "abc"), ("phone_number_id", "1/../x")])
+async def test_422_naming_the_field_when_an_id_that_is_not_digits_is_patched(
+    api: httpx.AsyncClient, auth: dict[str, str], field: str, value: str
+) -> None:
+    number = await create_number(api, auth)
+
+    response = await api.patch(f"{URL}/{number['id']}", json={field: value}, headers=auth)
+
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert (error["loc"], error["msg"]) == (
+        ["body", field],
+        "Value error, must be 1 to 32 digits, as WhatsApp Manager shows it",
+    )
