@@ -25,6 +25,7 @@ _JSON_SEPARATORS = (",", ":")
 # Meta's answers are a few hundred bytes; anything near this is not the Cloud API talking.
 MAX_RESPONSE_BYTES: Final = 1024 * 1024
 _READ_CHUNK_BYTES: Final = 64 * 1024
+_MAX_REMEMBERED_BASES: Final = 1024
 
 
 class CloudApiClient:
@@ -52,12 +53,13 @@ class CloudApiClient:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._resolver: AbstractResolver | None = None
+        self._refusals: dict[str, SendError | None] = {}
 
     async def send(self, request: SendRequest) -> SendResult:
         """Send one template message; network and HTTP failures come back as a SendError."""
         started = time.perf_counter()
         url = _messages_url(request)
-        if (refusal := self._refusal(url)) is not None:
+        if (refusal := self._refusal_for(request.api_base_url, url)) is not None:
             return SendResult(wamid=None, error=refusal, duration_ms=_elapsed_ms(started))
         try:
             status, body, headers = await self._post(url, request)
@@ -93,6 +95,14 @@ class CloudApiClient:
             error=_without_token(error, request.access_token),
             duration_ms=_elapsed_ms(started),
         )
+
+    def _refusal_for(self, api_base_url: str, url: str) -> SendError | None:
+        # Parsing an origin costs more than a send's JSON body, and a process sees few bases.
+        if api_base_url not in self._refusals:
+            if len(self._refusals) >= _MAX_REMEMBERED_BASES:
+                self._refusals.clear()
+            self._refusals[api_base_url] = self._refusal(url)
+        return self._refusals[api_base_url]
 
     def _refusal(self, url: str) -> SendError | None:
         """Why the token may not go to `url`; None when it may."""
