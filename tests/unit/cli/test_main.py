@@ -100,3 +100,20 @@ def test_a_dotenv_that_is_not_utf8_is_one_line_and_exit_2(
     assert capsys.readouterr().err == (
         "Error: bad setting: .env is not UTF-8 text (invalid start byte)\n"
     )
+
+
+def test_a_secret_key_that_is_not_a_fernet_key_is_one_line_naming_it_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYTAKE_SECRET_KEY", "hunter2-is-no-key")
+
+    with pytest.raises(typer.Exit) as exited:
+        load_settings()
+
+    assert exited.value.exit_code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        "Error: bad setting: PYTAKE_SECRET_KEY: entry 1 of 1 is not a Fernet key"
+    )
+    assert error.count("\n") == 1
+    assert "hunter2" not in error
