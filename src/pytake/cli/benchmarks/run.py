@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from pytake.cli.benchmarks.baseline import run_baseline
 from pytake.cli.benchmarks.cluster import ClusterRun, run_cluster_bench
 from pytake.cli.benchmarks.engine import run_engine
 from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.report import BenchReport, Conditions
 from pytake.cli.processes import free_port, simulator_process, wait_until_answering
+from pytake.core.secrets import generate_key
 from pytake.core.settings import Settings
 from pytake.whatsapp.simulator import API_VERSION
 
@@ -53,6 +56,9 @@ async def run_engine_bench(options: BenchOptions) -> BenchReport:
         settings = bench_settings(
             options.database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}"
         )
+        if options.database_url is None:
+            # A throwaway database: a throwaway key, rather than a key file to back up.
+            settings = settings.model_copy(update={"secret_key": SecretStr(generate_key())})
         async with _simulator(options.transient_rate) as api_base_url:
             engine = await run_engine(
                 settings,

@@ -15,7 +15,7 @@ from pytake.numbers.schemas import (
     WhatsAppNumberRead,
     WhatsAppNumberUpdate,
 )
-from pytake.web.deps import OrgIdDep, SessionDep
+from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 
 class _UnechoedInputRoute(APIRoute):
@@ -44,9 +44,10 @@ router = APIRouter(
 
 @router.post("", status_code=201)
 async def create_number(
-    body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep
+    body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep, runtime: RuntimeDep
 ) -> WhatsAppNumberRead:
-    return WhatsAppNumberRead.model_validate(await service.create_number(session, org_id, body))
+    number = await service.create_number(session, org_id, body, secrets=runtime.secrets)
+    return WhatsAppNumberRead.model_validate(number)
 
 
 @router.get("")
@@ -64,9 +65,13 @@ async def get_number(
 
 @router.patch("/{number_id}")
 async def update_number(
-    number_id: uuid.UUID, body: WhatsAppNumberUpdate, org_id: OrgIdDep, session: SessionDep
+    number_id: uuid.UUID,
+    body: WhatsAppNumberUpdate,
+    org_id: OrgIdDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> WhatsAppNumberRead:
-    number = await service.update_number(session, org_id, number_id, body)
+    number = await service.update_number(session, org_id, number_id, body, secrets=runtime.secrets)
     return WhatsAppNumberRead.model_validate(number)
 
 
