@@ -70,9 +70,8 @@ async def check_secret_key(db: Database, secrets: SecretBox) -> None:
         raise WrongSecretKeyError()
     if check.unreadable:
         logger.warning(
-            "PYTAKE_SECRET_KEY cannot decrypt the access token of %d WhatsApp numbers (%s): "
+            "PYTAKE_SECRET_KEY cannot decrypt the access token of these WhatsApp numbers: %s; "
             "their campaigns pause until the token is entered again",
-            len(check.unreadable),
             ", ".join(str(number_id) for number_id in check.unreadable),
         )
 
@@ -92,12 +91,11 @@ class Runtime:
         *,
         clock: Clock | None = None,
         sender: MessageSender | None = None,
-        secrets: SecretBox | None = None,
     ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
         # Resolved after the database: a missing driver extra is the first thing to say.
-        self.secrets = secrets or secret_box(settings)
+        self.secrets = secret_box(settings)
         self.clock: Clock = clock or SystemClock()
         self.sender: MessageSender = sender or CloudApiClient(
             timeout_seconds=settings.http_timeout_seconds,

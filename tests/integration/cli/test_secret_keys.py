@@ -135,6 +135,21 @@ def test_a_wrong_key_over_stored_tokens_stops_the_start_in_one_line_with_exit_2(
     assert TOKENS[0] not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_start_names_the_numbers_whose_token_no_key_decrypts_among_readable_ones(
+    database_url: str,
+) -> None:
+    _, unreadable = asyncio.run(numbers_with(database_url, [(TOKENS[0], NEW), (TOKENS[1], OTHER)]))
+
+    result = pytake("migrate", env={"PYTAKE_DATABASE_URL": database_url, "PYTAKE_SECRET_KEY": NEW})
+
+    assert (result.returncode, result.stdout) == (0, "database is up to date\n")
+    assert result.stderr == (
+        "PYTAKE_SECRET_KEY cannot decrypt the access token of these WhatsApp numbers: "
+        f"{unreadable}; their campaigns pause until the token is entered again\n"
+    )
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize(
     ("command", "settings"),
