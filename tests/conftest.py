@@ -1,14 +1,18 @@
 """Fixtures shared by every layer of tests: Meta's example payloads, fresh databases."""
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support import FIXTURES_DIR
+from support import FIXTURES_DIR, TEST_SECRET_KEY
 from support.databases import create_postgres_database, drop_postgres_database
+
+# Before any settings are read, so every runtime and `pytake` subprocess has the same key.
+os.environ["PYTAKE_SECRET_KEY"] = TEST_SECRET_KEY
 
 
 @pytest.fixture

@@ -1,16 +1,21 @@
-"""The one place that wires real parts together: database, migrations, sender and engine."""
+"""The one place that wires real parts together: database, migrations, keys, sender, engine."""
 
+import logging
 import uuid
 from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from pytake.core.clock import Clock, SystemClock
 from pytake.core.db import Database
 from pytake.core.extras import require_extra
+from pytake.core.secrets import MIGRATION_ATTRIBUTE, SecretBox, WrongSecretKeyError, secret_box
 from pytake.core.settings import Settings
+from pytake.numbers.models import WhatsAppNumber
+from pytake.numbers.tokens import check_tokens
 from pytake.sending.breaker import BreakerSettings
 from pytake.sending.engine import Engine, EngineConfig
 from pytake.sending.ports import MessageSender, RateLimiter
@@ -24,6 +29,9 @@ if TYPE_CHECKING:
 
     from pytake.distributed.progress import RedisProgressBus
 
+logger = logging.getLogger(__name__)
+NUMBER_TABLE = WhatsAppNumber.__tablename__
+
 
 def _alembic_config(database_url: str) -> Config:
     config = Config()
@@ -32,16 +40,46 @@ def _alembic_config(database_url: str) -> Config:
     return config
 
 
-async def migrate(db: Database) -> None:
-    """`alembic upgrade head` on the database, inside the current event loop."""
+async def migrate(db: Database, *, secrets: SecretBox | None = None) -> None:
+    """`alembic upgrade head` on the database, inside the current event loop.
+
+    Without `secrets`, a migration that has stored secrets to encrypt fails (SecretsError).
+    """
 
     def upgrade(connection: Connection) -> None:
         config = _alembic_config(db.url)
         config.attributes["connection"] = connection
+        config.attributes[MIGRATION_ATTRIBUTE] = secrets
         command.upgrade(config, "head")
 
     async with db.engine.begin() as connection:
         await connection.run_sync(upgrade)
+
+
+async def check_secret_key(db: Database, secrets: SecretBox) -> None:
+    """WrongSecretKeyError when tokens are stored and the keys decrypt none of them: the key
+    of another deployment, or a lost key file. Some unreadable among readable ones are logged
+    (their campaigns pause when they start)."""
+    async with db.engine.connect() as connection:
+        # A worker can start before the first `pytake serve` made the schema.
+        if not await connection.run_sync(lambda sync: inspect(sync).has_table(NUMBER_TABLE)):
+            return
+    async with db.session() as session:
+        check = await check_tokens(session, secrets)
+    if check.stored and len(check.unreadable) == check.stored:
+        raise WrongSecretKeyError()
+    if check.unreadable:
+        logger.warning(
+            "PYTAKE_SECRET_KEY cannot decrypt the access token of these WhatsApp numbers: %s; "
+            "their campaigns pause until the token is entered again",
+            ", ".join(str(number_id) for number_id in check.unreadable),
+        )
+
+
+async def prepare_database(db: Database, secrets: SecretBox) -> None:
+    """What a process that serves does first: migrations, then the check of the keys."""
+    await migrate(db, secrets=secrets)
+    await check_secret_key(db, secrets)
 
 
 class Runtime:
@@ -56,6 +94,8 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
+        # Resolved after the database: a missing driver extra is the first thing to say.
+        self.secrets = secret_box(settings)
         self.clock: Clock = clock or SystemClock()
         self.sender: MessageSender = sender or CloudApiClient(
             timeout_seconds=settings.http_timeout_seconds,
@@ -85,6 +125,7 @@ class Runtime:
                 config=engine_config(settings),
                 limiter=self.limiter,
                 progress=self.progress,
+                secrets=self.secrets,
             )
 
     async def start(self) -> None:

@@ -9,6 +9,9 @@ REQUIRE_SERVICES = os.environ.get("PYTAKE_REQUIRE_SERVICES") == "1"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 FIXTURES_DIR = SHARED_DIR / "whatsapp" / "fixtures"
+# PostgreSQL needs PYTAKE_SECRET_KEY: the tests' processes (and their subprocesses) share this
+# one, set in tests/conftest.py. Tests of the SQLite key file unset it.
+TEST_SECRET_KEY = "66vR2vJd5Wv8psCJ3Y4KgfgH021_8Xu2hlxqoex_D9M="
 
 
 def skip_or_fail(reason: str) -> None:

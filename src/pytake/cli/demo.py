@@ -20,10 +20,11 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pytake.bootstrap import migrate
+from pytake.bootstrap import prepare_database
 from pytake.cli.processes import free_port, serving, simulator_process, wait_until_answering
 from pytake.core.db import Database
 from pytake.core.origins import origin_of
+from pytake.core.secrets import secret_box
 from pytake.core.settings import Settings
 from pytake.organizations.service import create_api_key, get_or_create_organization
 
@@ -66,7 +67,7 @@ async def _prepare_database(settings: Settings) -> str:
     """Migrates the database and returns a new API key of the "demo" organization."""
     db = Database(settings.database_url)
     try:
-        await migrate(db)
+        await prepare_database(db, secret_box(settings))
         async with db.transaction() as session:
             organization = await get_or_create_organization(session, "demo")
             return await create_api_key(session, organization)

@@ -1,4 +1,4 @@
-"""Entry point of `pytake`: serve, worker, migrate, apikey, simulator, demo, bench."""
+"""Entry point of `pytake`: serve, worker, migrate, apikey, secrets, simulator, demo, bench."""
 
 import asyncio
 import importlib
@@ -15,11 +15,12 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake import __version__
-from pytake.bootstrap import migrate
+from pytake.bootstrap import check_secret_key, migrate, prepare_database
 from pytake.cli.bench import bench_app
 from pytake.cli.checks import require_reachable_redis, require_shared_database
 from pytake.cli.demo import DemoOptions, run_demo
 from pytake.cli.processes import api_server_config
+from pytake.cli.secret_keys import secrets_app
 from pytake.cli.settings import load_settings
 from pytake.cli.simulator import simulator
 from pytake.core.clock import SystemClock
@@ -27,6 +28,8 @@ from pytake.core.db import Database
 from pytake.core.errors import NotFoundError
 from pytake.core.extras import MissingExtraError, require_extra
 from pytake.core.logging import configure_logging
+from pytake.core.secrets import SecretsError, optional_secret_box, secret_box
+from pytake.core.settings import Settings
 from pytake.organizations.models import ApiKey
 from pytake.organizations.service import (
     create_api_key,
@@ -49,6 +52,7 @@ KEY_NAME_MAX = 100
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bench_app, name="bench")
+app.add_typer(secrets_app, name="secrets")
 app.command("simulator", help="Run the local WhatsApp Cloud API simulator.")(simulator)
 
 
@@ -71,10 +75,19 @@ def _options(
     """Options of `pytake` itself, before the command."""
 
 
-async def _migrate(database_url: str) -> None:
-    db = Database(database_url)
+async def _prepare(settings: Settings) -> None:
+    """Migrations with the deployment's keys, then the check that they decrypt the tokens."""
+    db = Database(settings.database_url)
     try:
-        await migrate(db)
+        await prepare_database(db, secret_box(settings))
+    finally:
+        await db.dispose()
+
+
+async def _check_keys(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await check_secret_key(db, secret_box(settings))
     finally:
         await db.dispose()
 
@@ -92,7 +105,7 @@ def serve(
     configure_logging(settings.log_level)
 
     async def run() -> None:
-        await _migrate(settings.database_url)
+        await _prepare(settings)
         typer.echo(f"PyTake serving on http://{host}:{port} (executor: {settings.executor})")
         config = api_server_config(host, port, trusted_proxies=settings.trusted_proxies)
         await uvicorn.Server(config).serve()
@@ -115,6 +128,7 @@ def worker(
     require_shared_database(settings, "pytake worker")
     require_reachable_redis(settings)
     configure_logging(settings.log_level)
+    asyncio.run(_check_keys(settings))
     # Loaded by name, as the web app is: the command line never imports the worker package.
     importlib.import_module(WORKER_MODULE).run_worker(settings, concurrency=concurrency)
 
@@ -122,7 +136,7 @@ def worker(
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema up to date (`alembic upgrade head`)."""
-    asyncio.run(_migrate(load_settings().database_url))
+    asyncio.run(_prepare(load_settings()))
     typer.echo("database is up to date")
 
 
@@ -133,12 +147,17 @@ def _org_name(org: str) -> str:
 
 
 def _run_on_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Migrates the configured database, then runs `work` in one transaction on it."""
-    db = Database(load_settings().database_url)
+    """Migrates the configured database, then runs `work` in one transaction on it.
+
+    A PostgreSQL database without PYTAKE_SECRET_KEY migrates as long as it has no access
+    token to encrypt.
+    """
+    settings = load_settings()
+    db = Database(settings.database_url)
 
     async def run() -> T:
         try:
-            await migrate(db)
+            await migrate(db, secrets=optional_secret_box(settings))
             async with db.transaction() as session:
                 return await work(session)
         finally:
@@ -257,9 +276,10 @@ def demo(
 
 
 def main() -> None:
-    """`pytake`: a configured feature whose extra is missing is one line on stderr, exit 2."""
+    """`pytake`: a configured feature whose extra is missing, or keys that cannot work, is
+    one line on stderr, exit 2."""
     try:
         app()
-    except MissingExtraError as exc:
+    except (MissingExtraError, SecretsError) as exc:
         typer.echo(f"Error: {exc}", err=True)
         sys.exit(2)

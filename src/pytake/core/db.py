@@ -1,14 +1,16 @@
 """Database set-up: the declarative base, portable column types, engine and sessions."""
 
 import asyncio
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -86,9 +88,24 @@ def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor.close()
 
 
+def _create_private_file(path: str) -> Callable[..., None]:
+    """A connect hook that creates a missing database file readable by its owner only; its
+    -wal and -shm files then get the same mode from SQLite. An existing file is left as is,
+    and a path that cannot be created is SQLite's to report."""
+
+    def create(*_: object) -> None:
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    return create
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, pool_size=5, max_overflow=5)
+        path = make_url(database_url).database
+        if path and path != ":memory:":
+            event.listen(engine.sync_engine, "do_connect", _create_private_file(path))
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     # SQLAlchemy imports the driver here; asyncpg comes with the postgres extra only.

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from pytake.core.origins import OriginAllowlist, OriginError, origin_of, parse_origins
+from pytake.core.secrets import parse_secret_keys
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pytake.db"
 MIB = 1024 * 1024
@@ -18,8 +19,13 @@ MIB = 1024 * 1024
 class Settings(BaseSettings):
     """Process-wide configuration; see API.md for the public variables."""
 
+    # Errors never repeat a value: some are keys, and database URLs can carry passwords.
     model_config = SettingsConfigDict(
-        env_prefix="PYTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="PYTAKE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -30,6 +36,9 @@ class Settings(BaseSettings):
     whatsapp_api_hosts: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
+    # Fernet keys, comma-separated: the first encrypts stored access tokens, all decrypt.
+    # Unset on SQLite: a key file beside the database (see pytake.core.secrets).
+    secret_key: SecretStr | None = None
 
     http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     http_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
@@ -110,6 +119,18 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _no_key_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_secret_keys(value.get_secret_value())
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

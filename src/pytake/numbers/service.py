@@ -1,4 +1,7 @@
-"""WhatsApp number use cases; also how the campaign engine looks a number up."""
+"""WhatsApp number use cases; also how the campaign engine looks a number up.
+
+Access tokens are stored encrypted by the deployment's SecretBox, never in clear.
+"""
 
 import uuid
 
@@ -6,19 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pytake.core.db import utcnow
 from pytake.core.errors import ConflictError, NotFoundError
+from pytake.core.secrets import SecretBox
 from pytake.numbers import repository
 from pytake.numbers.models import WhatsAppNumber
 from pytake.numbers.schemas import WhatsAppNumberCreate, WhatsAppNumberUpdate
 
 
 async def create_number(
-    session: AsyncSession, organization_id: uuid.UUID, data: WhatsAppNumberCreate
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    data: WhatsAppNumberCreate,
+    *,
+    secrets: SecretBox,
 ) -> WhatsAppNumber:
     await _check_unique(session, organization_id, data.phone_number_id)
     number = WhatsAppNumber(
         organization_id=organization_id,
         **data.model_dump(exclude={"access_token"}),
-        access_token=data.access_token.get_secret_value(),
+        access_token=secrets.encrypt(data.access_token.get_secret_value()),
     )
     session.add(number)
     await session.flush()
@@ -44,13 +52,15 @@ async def update_number(
     organization_id: uuid.UUID,
     number_id: uuid.UUID,
     data: WhatsAppNumberUpdate,
+    *,
+    secrets: SecretBox,
 ) -> WhatsAppNumber:
     number = await get_number(session, organization_id, number_id)
     changes = data.model_dump(exclude_unset=True, exclude={"access_token"})
     if changes.get("phone_number_id", number.phone_number_id) != number.phone_number_id:
         await _check_unique(session, organization_id, changes["phone_number_id"])
     if data.access_token is not None:
-        changes["access_token"] = data.access_token.get_secret_value()
+        changes["access_token"] = secrets.encrypt(data.access_token.get_secret_value())
     for name, value in changes.items():
         setattr(number, name, value)
     number.updated_at = utcnow()

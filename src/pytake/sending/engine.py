@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pytake.campaigns.models import CampaignStatus, PauseReason
 from pytake.core.clock import Clock
 from pytake.core.db import Database
+from pytake.core.secrets import SecretBox
 from pytake.sending import control_repository as control
 from pytake.sending import lease_repository, repository
 from pytake.sending.breaker import BreakerSettings
@@ -54,6 +55,7 @@ class Engine:
         config: EngineConfig,
         limiter: RateLimiter,
         progress: ProgressPublisher,
+        secrets: SecretBox,
         on_flush: FlushObserver | None = None,
     ) -> None:
         self.db, self.sender, self.clock, self.config = db, sender, clock, config
@@ -63,7 +65,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._parts = SendParts(
-            db, sender, clock, limiter, progress, asyncio.Semaphore(config.concurrency)
+            db, sender, clock, limiter, progress, asyncio.Semaphore(config.concurrency), secrets
         )
         self._next_sweep = 0.0
         retention = timedelta(days=config.webhook_retention_days)

@@ -28,6 +28,7 @@ from pytake.campaigns.models import CampaignStatus, PauseReason
 from pytake.campaigns.template import MissingVariableError, TemplateContact, render_components
 from pytake.core.clock import Clock
 from pytake.core.db import Database
+from pytake.core.secrets import SecretBox, WrongSecretKeyError
 from pytake.sending import control_repository as control
 from pytake.sending import lease_repository, repository
 from pytake.sending.breaker import FailureWindow
@@ -49,6 +50,10 @@ logger = logging.getLogger(__name__)
 
 # How much of the number's pace may be marked in flight while it waits for its turn.
 MARK_AHEAD_SECONDS = 0.1
+
+UNDECRYPTABLE_NUMBER = (
+    "PYTAKE_SECRET_KEY cannot decrypt the number's access token: enter the token again"
+)
 
 # Called after each write of outcomes with (outcomes written, seconds the write took).
 FlushObserver = Callable[[int, float], None]
@@ -92,7 +97,8 @@ class Pause:
 
 @dataclass(frozen=True, slots=True)
 class SendParts:
-    """What every send of a process shares: the database, the API, the limits, the clock."""
+    """What every send of a process shares: the database, the API, the limits, the clock,
+    and the keys of the stored access tokens."""
 
     db: Database
     sender: MessageSender
@@ -100,6 +106,7 @@ class SendParts:
     limiter: RateLimiter
     progress: ProgressPublisher
     send_slots: asyncio.Semaphore
+    secrets: SecretBox
 
 
 class SendPipeline:
@@ -126,6 +133,12 @@ class SendPipeline:
         )
         self._held: Counter[uuid.UUID] = Counter()
         self._next_renewal = time.monotonic() + config.renew_every_seconds
+        # Decrypted once per pipeline (a batch, or a campaign's run in process), not per send.
+        self._access_token = ""
+        try:
+            self._access_token = parts.secrets.decrypt(plan.encrypted_access_token)
+        except WrongSecretKeyError:
+            self.pause_with(Pause(PauseReason.ACCOUNT, UNDECRYPTABLE_NUMBER))
 
     @property
     def in_flight(self) -> int:
@@ -261,7 +274,7 @@ class SendPipeline:
             language=plan.language,
             components=render_components(plan.components, contact) if plan.components else [],
             phone_number_id=plan.phone_number_id,
-            access_token=plan.access_token,
+            access_token=self._access_token,
             api_base_url=plan.api_base_url or self.config.default_api_base_url,
             attempt_count=message.attempt_count,
         )

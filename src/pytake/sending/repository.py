@@ -60,7 +60,7 @@ async def load_plan(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignPl
         ),
         number_id=number.id,
         phone_number_id=number.phone_number_id,
-        access_token=number.access_token,
+        encrypted_access_token=number.access_token,
         api_base_url=number.api_base_url,
         throughput_mps=number.throughput_mps,
         messaging_limit_24h=number.messaging_limit_24h,

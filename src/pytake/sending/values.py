@@ -20,7 +20,8 @@ class CampaignPlan:
     policy: RetryPolicy
     number_id: uuid.UUID
     phone_number_id: str
-    access_token: str = field(repr=False)
+    # As stored: a Fernet token, decrypted once by the pipeline that sends the campaign.
+    encrypted_access_token: str = field(repr=False)
     api_base_url: str | None
     throughput_mps: int
     messaging_limit_24h: int | None

@@ -50,6 +50,7 @@ class WorkerRuntime:
             runtime.limiter,
             runtime.progress,
             asyncio.Semaphore(settings.send_concurrency),
+            runtime.secrets,
         )
         self.config = BatchConfig(
             batch_size=settings.dispatch_batch_size,

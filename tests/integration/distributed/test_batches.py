@@ -21,7 +21,7 @@ pytestmark = [
 def _parts(runtime: Runtime) -> SendParts:
     return SendParts(
         runtime.db, runtime.sender, runtime.clock, runtime.limiter, runtime.progress,
-        asyncio.Semaphore(64),
+        asyncio.Semaphore(64), runtime.secrets,
     )  # fmt: skip
 
 

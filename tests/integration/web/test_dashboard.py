@@ -5,8 +5,10 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from pytake.bootstrap import Runtime
+from pytake.numbers.models import WhatsAppNumber
 from pytake.web.app import create_app
 from pytake.whatsapp.simulator import RunningSimulator
 from support.dashboard import LOOPBACK_URL, error_for, sign_in, value_of
@@ -162,8 +164,8 @@ async def test_number_form_names_the_limit_and_adds_nothing_when_the_daily_limit
     assert (await scenario.call("GET", "/whatsapp-numbers"))["items"] == []
 
 
-async def test_number_form_adds_the_number_when_values_are_good(
-    browser: httpx.AsyncClient, csrf_token: str, scenario: Scenario
+async def test_number_form_adds_the_number_with_its_token_encrypted_when_values_are_good(
+    browser: httpx.AsyncClient, csrf_token: str, scenario: Scenario, runtime: Runtime
 ) -> None:
     typed = {
         "csrf_token": csrf_token,
@@ -183,6 +185,10 @@ async def test_number_form_adds_the_number_when_values_are_good(
     assert [(n["phone_number_id"], n["messaging_limit_24h"]) for n in numbers] == [
         ("106540352242922", None)
     ]
+    async with runtime.db.session() as session:
+        (stored,) = await session.scalars(select(WhatsAppNumber.access_token))
+    assert "EAAG-secret-token" not in stored
+    assert runtime.secrets.decrypt(stored) == "EAAG-secret-token"
 
 
 async def test_number_form_names_the_setting_at_the_url_when_its_origin_is_not_allowlisted(

@@ -87,21 +87,6 @@ def test_a_feature_whose_extra_is_missing_stops_with_one_line_and_exit_2(
     assert capsys.readouterr().err == f"Error: {line}\n"
 
 
-def test_a_dotenv_that_is_not_utf8_is_one_line_and_exit_2(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_bytes(b"PYTAKE_LOG_LEVEL=\xff\xfe\n")
-
-    with pytest.raises(typer.Exit) as exited:
-        load_settings()
-
-    assert exited.value.exit_code == 2
-    assert capsys.readouterr().err == (
-        "Error: bad setting: .env is not UTF-8 text (invalid start byte)\n"
-    )
-
-
 def test_a_bad_api_host_is_one_line_naming_the_variable_and_exit_2(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,3 +100,20 @@ def test_a_bad_api_host_is_one_line_naming_the_variable_and_exit_2(
     error = capsys.readouterr().err
     assert error.startswith("Error: bad setting: PYTAKE_WHATSAPP_API_HOSTS: must be origins")
     assert error.count("\n") == 1
+
+
+def test_a_secret_key_that_is_not_a_fernet_key_is_one_line_naming_it_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYTAKE_SECRET_KEY", "hunter2-is-no-key")
+
+    with pytest.raises(typer.Exit) as exited:
+        load_settings()
+
+    assert exited.value.exit_code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        "Error: bad setting: PYTAKE_SECRET_KEY: entry 1 of 1 is not a Fernet key"
+    )
+    assert error.count("\n") == 1
+    assert "hunter2" not in error

@@ -25,6 +25,8 @@ from pytake.cli.processes import pytake_process
 from pytake.core.clock import SystemClock
 from pytake.core.db import Database
 from pytake.core.origins import origin_of
+from pytake.core.secrets import SecretBox, secret_box
+from pytake.core.settings import Settings
 
 _POLL_SECONDS = 0.05
 # Workers are up once they have had time to import, fork their pool and connect.
@@ -56,8 +58,12 @@ async def run_cluster_bench(
     env = _worker_env(database_url, redis_url, api_base_url)
     db = Database(database_url)
     try:
-        await migrate(db)
-        return [await _run(db, env, n, contacts=contacts, api=api_base_url) for n in workers]
+        # The workers inherit PYTAKE_SECRET_KEY from this process's environment.
+        keys = secret_box(Settings(database_url=database_url))
+        await migrate(db, secrets=keys)
+        return [
+            await _run(db, env, n, keys=keys, contacts=contacts, api=api_base_url) for n in workers
+        ]
     finally:
         await db.dispose()
 
@@ -74,9 +80,9 @@ def _worker_env(database_url: str, redis_url: str, api_base_url: str) -> dict[st
 
 
 async def _run(
-    db: Database, env: dict[str, str], workers: int, *, contacts: int, api: str
+    db: Database, env: dict[str, str], workers: int, *, keys: SecretBox, contacts: int, api: str
 ) -> ClusterRun:
-    prepared = await prepare_campaign(db, contacts=contacts, api_base_url=api)
+    prepared = await prepare_campaign(db, keys=keys, contacts=contacts, api_base_url=api)
     with _workers(workers, env):
         await asyncio.sleep(_WORKER_START_SECONDS)
         started = time.perf_counter()

@@ -33,7 +33,9 @@ async def run_engine(
         raise BenchError("the engine benchmark needs the in-process executor")
     try:
         await migrate(runtime.db)
-        prepared = await prepare_campaign(runtime.db, contacts=contacts, api_base_url=api_base_url)
+        prepared = await prepare_campaign(
+            runtime.db, keys=runtime.secrets, contacts=contacts, api_base_url=api_base_url
+        )
         watch = QueueWatch(clock, runtime.db, prepared.campaign_id, scale=delay_scale)
         writes = WriteLog(is_draining=watch.is_draining)
         runtime.engine.on_flush = writes.record

@@ -13,6 +13,7 @@ from pytake.campaigns.service import create_campaign
 from pytake.contacts.schemas import ContactIn
 from pytake.contacts.service import import_contacts
 from pytake.core.db import Database
+from pytake.core.secrets import SecretBox
 from pytake.numbers.schemas import WhatsAppNumberCreate
 from pytake.numbers.service import create_number
 from pytake.organizations.service import get_or_create_organization
@@ -48,12 +49,14 @@ def bench_contacts(count: int) -> Iterator[BenchContact]:
         yield BenchContact(name=f"Contact {index}", phone=f"5511{900_000_000 + index}")
 
 
-async def prepare_campaign(db: Database, *, contacts: int, api_base_url: str) -> PreparedCampaign:
+async def prepare_campaign(
+    db: Database, *, keys: SecretBox, contacts: int, api_base_url: str
+) -> PreparedCampaign:
     """A draft campaign to every bench contact; a run-specific tag keeps reruns apart."""
     tag = f"bench-{secrets.token_hex(4)}"
     async with db.transaction() as session:
         organization = await get_or_create_organization(session, "bench")
-        number_id = await _create_number(session, organization.id, api_base_url)
+        number_id = await _create_number(session, organization.id, api_base_url, keys)
         await _import_contacts(session, organization.id, contacts, tag)
         campaign = await create_campaign(
             session,
@@ -75,7 +78,7 @@ UNPACED_THROUGHPUT_MPS = 1_000_000
 
 
 async def _create_number(
-    session: AsyncSession, organization_id: uuid.UUID, api_base_url: str
+    session: AsyncSession, organization_id: uuid.UUID, api_base_url: str, keys: SecretBox
 ) -> uuid.UUID:
     """A number without a messaging limit and, unlike any real one, without a pace.
 
@@ -93,6 +96,7 @@ async def _create_number(
             messaging_limit_24h=None,
             api_base_url=api_base_url,
         ),
+        secrets=keys,
     )
     number.throughput_mps = UNPACED_THROUGHPUT_MPS
     return number.id

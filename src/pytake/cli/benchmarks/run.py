@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from pytake.cli.benchmarks.baseline import run_baseline
 from pytake.cli.benchmarks.cluster import ClusterRun, run_cluster_bench
 from pytake.cli.benchmarks.engine import run_engine
@@ -14,6 +16,7 @@ from pytake.cli.benchmarks.errors import BenchError
 from pytake.cli.benchmarks.report import BenchReport, Conditions
 from pytake.cli.processes import free_port, simulator_process, wait_until_answering
 from pytake.core.origins import origin_of
+from pytake.core.secrets import generate_key
 from pytake.core.settings import Settings
 from pytake.whatsapp.simulator import API_VERSION
 
@@ -61,6 +64,9 @@ async def run_engine_bench(options: BenchOptions) -> BenchReport:
                 options.database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}",
                 api_hosts=str(origin_of(api_base_url)),
             )
+            if options.database_url is None:
+                # A throwaway database: a throwaway key, rather than a key file to back up.
+                settings = settings.model_copy(update={"secret_key": SecretStr(generate_key())})
             engine = await run_engine(
                 settings,
                 contacts=options.contacts,

@@ -20,6 +20,7 @@ from pytake.cli.benchmarks.webhook_load import LoadResult, build_bodies, post_al
 from pytake.cli.benchmarks.webhook_repository import count_by_status, mark_all_accepted
 from pytake.cli.processes import free_port, pytake_process, wait_until_answering
 from pytake.core.db import Database, utcnow
+from pytake.core.secrets import SecretBox, generate_key, parse_secret_keys
 
 APP_SECRET = "bench-app-secret"  # noqa: S105 - shared by this run's poster and server only
 _UNUSED_API = "http://127.0.0.1:9/v23.0"
@@ -52,9 +53,11 @@ async def run_webhook_bench(options: WebhookBenchOptions) -> WebhookBenchReport:
     """A fresh SQLite database whose messages all wait for their receipts, then the load."""
     with tempfile.TemporaryDirectory(prefix="pytake-bench-") as workdir:
         database_url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
-        campaign_id, wamids = await _prepare(database_url, options.messages)
+        # A throwaway database: a throwaway key, rather than a key file to back up.
+        key = generate_key()
+        campaign_id, wamids = await _prepare(database_url, key, options.messages)
         bodies = build_bodies(wamids, per_body=options.statuses_per_body, app_secret=APP_SECRET)
-        with _served(free_port(), database_url) as url:
+        with _served(free_port(), database_url, key) as url:
             try:
                 await wait_until_answering(f"{url}/health", timeout=60)
             except RuntimeError as exc:
@@ -66,11 +69,14 @@ async def run_webhook_bench(options: WebhookBenchOptions) -> WebhookBenchReport:
     return WebhookBenchReport(options, load, final)
 
 
-async def _prepare(database_url: str, messages: int) -> tuple[uuid.UUID, list[str]]:
+async def _prepare(database_url: str, key: str, messages: int) -> tuple[uuid.UUID, list[str]]:
     db = Database(database_url)
+    keys = SecretBox(parse_secret_keys(key))
     try:
-        await migrate(db)
-        prepared = await prepare_campaign(db, contacts=messages, api_base_url=_UNUSED_API)
+        await migrate(db, secrets=keys)
+        prepared = await prepare_campaign(
+            db, keys=keys, contacts=messages, api_base_url=_UNUSED_API
+        )
         async with db.transaction() as session:
             now = utcnow()
             await start_campaign(session, prepared.organization_id, prepared.campaign_id, now=now)
@@ -90,10 +96,11 @@ async def _final_statuses(database_url: str, campaign_id: uuid.UUID) -> dict[str
 
 
 @contextlib.contextmanager
-def _served(port: int, database_url: str) -> Iterator[str]:
+def _served(port: int, database_url: str, key: str) -> Iterator[str]:
     """`pytake serve` in its own process (its own core); yields its URL."""
     env = {
         "PYTAKE_DATABASE_URL": database_url,
+        "PYTAKE_SECRET_KEY": key,
         "PYTAKE_WHATSAPP_APP_SECRET": APP_SECRET,
         "PYTAKE_LOG_LEVEL": "WARNING",
     }

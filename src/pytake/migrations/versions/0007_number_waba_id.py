@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_number_waba_id"
-down_revision: str | None = "0005_api_key_lifecycle"
+down_revision: str | None = "0006_encrypt_access_tokens"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -48,7 +48,8 @@ async def create_number(
     body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep, runtime: RuntimeDep
 ) -> WhatsAppNumberRead:
     check_api_base_url(body.api_base_url, runtime.settings.whatsapp_api_origins)
-    return WhatsAppNumberRead.model_validate(await service.create_number(session, org_id, body))
+    number = await service.create_number(session, org_id, body, secrets=runtime.secrets)
+    return WhatsAppNumberRead.model_validate(number)
 
 
 @router.get("")
@@ -73,7 +74,7 @@ async def update_number(
     runtime: RuntimeDep,
 ) -> WhatsAppNumberRead:
     check_api_base_url(body.api_base_url, runtime.settings.whatsapp_api_origins)
-    number = await service.update_number(session, org_id, number_id, body)
+    number = await service.update_number(session, org_id, number_id, body, secrets=runtime.secrets)
     return WhatsAppNumberRead.model_validate(number)
 
 

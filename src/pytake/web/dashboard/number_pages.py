@@ -37,7 +37,7 @@ async def add_number(request: Request, viewer: ViewerDep, runtime: RuntimeDep) -
         data = WhatsAppNumberCreate.model_validate(number_payload(values, access_token))
         check_api_base_url(data.api_base_url, runtime.settings.whatsapp_api_origins)
         async with runtime.db.transaction() as session:
-            await create_number(session, viewer.organization_id, data)
+            await create_number(session, viewer.organization_id, data, secrets=runtime.secrets)
     except (ValidationError, InvalidInputError) as exc:
         return await _page(request, viewer, runtime, values, number_errors(exc), status_code=422)
     except ConflictError as exc:
