@@ -17,6 +17,8 @@ from pydantic import (
     field_validator,
 )
 
+from pytake.core.api_fields import Trimmed, not_null
+
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 
@@ -30,12 +32,8 @@ def _base_url(text: str) -> str:
     return text.rstrip("/")
 
 
-PhoneNumberId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
-]
-DisplayPhoneNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
-]
+PhoneNumberId = Annotated[str, StringConstraints(min_length=1, max_length=64), Trimmed()]
+DisplayPhoneNumber = Annotated[str, StringConstraints(min_length=1, max_length=32), Trimmed()]
 AccessToken = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
 # Meta's tiers stop at 100,000 before "unlimited" (null here); the column is a 32-bit INTEGER.
 MAX_MESSAGING_LIMIT_24H = 10_000_000
@@ -64,6 +62,12 @@ class WhatsAppNumberCreate(BaseModel):
 
 class WhatsAppNumberUpdate(BaseModel):
     """A partial update: only the fields sent change (`access_token` rotates the token)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=not_null(
+            "phone_number_id", "display_phone_number", "access_token", "throughput_mps"
+        )
+    )
 
     phone_number_id: PhoneNumberId | None = None
     display_phone_number: DisplayPhoneNumber | None = None

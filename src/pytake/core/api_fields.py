@@ -1,0 +1,68 @@
+"""Field types of request bodies whose JSON Schema says exactly what their validation accepts.
+
+A client (or a fuzzer) reads `/openapi.json` to know which requests are valid: a bound checked
+on the trimmed text, or a null the validator refuses, would make the schema promise more, or
+less, than the server keeps.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+# What `str.strip()` takes away, spelled out: regex engines disagree on `\s` (Python's counts
+# the separators \x1c-\x1f, ECMAScript's does not), so the schema names the characters.
+NOT_BLANK_PATTERN = (
+    r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
+def _trimmed(text: str) -> str:
+    trimmed = text.strip()
+    if not trimmed:
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character", {"min_length": 1}
+        )
+    return trimmed
+
+
+@dataclass(frozen=True, slots=True)
+class Trimmed:
+    """After a text's bounds are checked as sent: kept trimmed, refused when only white space.
+
+    `Annotated[str, StringConstraints(min_length=1, max_length=N), Trimmed()]`: a bound checked
+    after trimming could not be said in a JSON Schema; "not only white space" can (a character
+    outside NOT_BLANK_PATTERN's class).
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(_trimmed, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = NOT_BLANK_PATTERN
+        return json_schema
+
+
+def not_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """A model's `json_schema_extra` for a partial update whose `names` may be left out but
+    not sent as null (pydantic types them `X | None`, None meaning "left out")."""
+
+    def without_null(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            choices = [choice for choice in field.pop("anyOf", []) if choice != {"type": "null"}]
+            if len(choices) == 1:
+                field.update(choices[0])
+            elif choices:
+                field["anyOf"] = choices
+            field.pop("default", None)
+
+    return without_null
