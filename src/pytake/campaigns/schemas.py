@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,12 +18,12 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from pytake.campaigns.template import find_invalid_placeholders
-from pytake.core.api_fields import not_null
+from pytake.core.api_fields import JSON_INTEGER, JsonTimestamp, not_null
 from pytake.core.json_values import finite_json
 
-MaxAttempts = Annotated[int, Field(ge=1, le=10)]
-BaseDelay = Annotated[int, Field(ge=10, le=600)]
-MaxDelay = Annotated[int, Field(ge=60, le=7200)]
+MaxAttempts = Annotated[int, Field(ge=1, le=10), JSON_INTEGER]
+BaseDelay = Annotated[int, Field(ge=10, le=600), JSON_INTEGER]
+MaxDelay = Annotated[int, Field(ge=60, le=7200), JSON_INTEGER]
 Jitter = Literal["none", "full"]
 COMPONENT_TYPES = {"header", "body", "button", "footer", "carousel", "limited_time_offer"}
 MAX_CONTACT_IDS = 10_000
@@ -103,7 +102,7 @@ class CampaignCreate(BaseModel):
     retry_base_delay: BaseDelay = 60
     retry_max_delay: MaxDelay = 3600
     retry_jitter: Jitter = "none"
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: JsonTimestamp | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -142,7 +141,7 @@ class CampaignUpdate(BaseModel):
     retry_base_delay: BaseDelay | None = None
     retry_max_delay: MaxDelay | None = None
     retry_jitter: Jitter | None = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: JsonTimestamp | None = None
 
     @field_validator("*", mode="before")
     @classmethod

@@ -1,15 +1,17 @@
 """Field types of request bodies whose JSON Schema says exactly what their validation accepts.
 
 A client (or a fuzzer) reads `/openapi.json` to know which requests are valid: a bound checked
-on the trimmed text, or a null the validator refuses, would make the schema promise more, or
-less, than the server keeps.
+on the trimmed text, a null the validator refuses, or `true` read as the integer 1 would make
+the schema promise more, or less, than the server keeps.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import AwareDatetime, BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -49,6 +51,34 @@ class Trimmed:
         json_schema = handler(schema)
         json_schema["pattern"] = NOT_BLANK_PATTERN
         return json_schema
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# After an int's bounds, `Annotated[int, Field(ge=1), JSON_INTEGER]`: an integer as JSON Schema
+# has it, where pydantic alone reads true as 1 and "5" as 5. (Put before the bounds, it would
+# hide them from the schema.)
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+
+_RFC_3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _json_timestamp(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC_3339.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_type", "Input should be an RFC 3339 date-time, as 2025-01-31T09:00:00Z"
+    )
+
+
+# A date-time as JSON Schema has it (RFC 3339): pydantic alone reads 1700000000, and the
+# string "1700000000", as a time.
+JsonTimestamp = Annotated[AwareDatetime, BeforeValidator(_json_timestamp)]
 
 
 def not_null(*names: str) -> Callable[[dict[str, Any]], None]:

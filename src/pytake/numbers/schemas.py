@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from pytake.core.api_fields import Trimmed, not_null
+from pytake.core.api_fields import JSON_INTEGER, Trimmed, not_null
 
 _HTTP_URL = TypeAdapter(HttpUrl)
 
@@ -37,7 +37,7 @@ DisplayPhoneNumber = Annotated[str, StringConstraints(min_length=1, max_length=3
 AccessToken = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
 # Meta's tiers stop at 100,000 before "unlimited" (null here); the column is a 32-bit INTEGER.
 MAX_MESSAGING_LIMIT_24H = 10_000_000
-Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second")]
+Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second"), JSON_INTEGER]
 MessagingLimit = Annotated[
     int,
     Field(
@@ -45,6 +45,7 @@ MessagingLimit = Annotated[
         le=MAX_MESSAGING_LIMIT_24H,
         description="distinct recipients per rolling 24 h; null = unlimited",
     ),
+    JSON_INTEGER,
 ]
 BaseUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_base_url)

@@ -5,9 +5,15 @@ import sys
 from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from pytake.core.api_fields import NOT_BLANK_PATTERN, Trimmed, not_null
+from pytake.core.api_fields import (
+    JSON_INTEGER,
+    NOT_BLANK_PATTERN,
+    JsonTimestamp,
+    Trimmed,
+    not_null,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +56,33 @@ def test_the_schema_names_the_bounds_and_no_null_for_a_field_that_refuses_it() -
         "title": "Name",
     }
     assert {"type": "null"} in properties["note"]["anyOf"]
+
+
+class Numbers(BaseModel):
+    count: Annotated[int, Field(ge=1, le=9), JSON_INTEGER] = 1
+    at: JsonTimestamp | None = None
+
+
+@pytest.mark.parametrize("sent", [True, "5", "", 5.5])
+def test_an_integer_is_refused_when_json_schema_would_not_call_it_one(sent: object) -> None:
+    with pytest.raises(ValidationError):
+        Numbers.model_validate({"count": sent})
+
+
+def test_an_integer_keeps_its_bounds_in_the_schema_and_takes_a_whole_float() -> None:
+    assert Numbers.model_validate({"count": 5.0}).count == 5
+    schema = Numbers.model_json_schema()["properties"]["count"]
+    assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", 1, 9)
+
+
+@pytest.mark.parametrize(
+    "sent", [1_700_000_000, "1700000000", "2025-01-31", "2025-01-31 09:00:00Z", True]
+)
+def test_a_time_is_refused_when_it_is_not_an_rfc_3339_date_time(sent: object) -> None:
+    with pytest.raises(ValidationError):
+        Numbers.model_validate({"at": sent})
+
+
+@pytest.mark.parametrize("sent", ["2025-01-31T09:00:00Z", "2025-01-31t09:00:00.5-03:00"])
+def test_a_time_is_read_when_it_is_an_rfc_3339_date_time(sent: str) -> None:
+    assert Numbers.model_validate({"at": sent}).at is not None

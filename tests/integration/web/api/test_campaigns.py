@@ -401,3 +401,16 @@ async def test_422_naming_status_when_the_filter_names_an_unknown_status(
     assert answer.status_code == 422
     [error] = answer.json()["detail"]
     assert (error["loc"], error["msg"][:24]) == (["query", "status"], "unknown status 'paused';")
+
+
+@pytest.mark.parametrize("value", [1_700_000_000, "1700000000", True])
+async def test_422_naming_scheduled_at_when_it_is_not_a_date_time_string(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], value: Any
+) -> None:
+    created = await _create(api, auth, draft, scheduled_at=value)
+    patched = await api.patch(
+        f"/api/v1/campaigns/{draft['id']}", json={"scheduled_at": value}, headers=auth
+    )
+    for answer in (created, patched):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == ["body", "scheduled_at"]
