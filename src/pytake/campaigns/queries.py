@@ -152,7 +152,7 @@ async def campaign_page(
 ) -> CampaignPage:
     """Newest first; `next_cursor` is None on the last page."""
     before = None
-    if cursor is not None:
+    if cursor:
         created_at, campaign_id = decode_cursor(cursor, parts=2)
         try:
             before = (datetime.fromisoformat(created_at), uuid.UUID(campaign_id))
@@ -204,7 +204,7 @@ async def error_page(
     session: AsyncSession, campaign: Campaign, *, limit: int, cursor: str | None
 ) -> ErrorPage:
     before = None
-    if cursor is not None:
+    if cursor:
         created_at, attempt_id = decode_cursor(cursor, parts=2)
         try:
             before = (datetime.fromisoformat(created_at), int(attempt_id))
@@ -216,10 +216,15 @@ async def error_page(
     return ErrorPage(items=[_error_record(a, m) for a, m in rows], next_cursor=next_cursor)
 
 
+_STATUS = "|".join(sorted(MessageStatus))
+# What `parse_status_filter` takes, for the API's schema: statuses separated by commas.
+STATUS_FILTER_PATTERN = rf"^ *(?:(?:{_STATUS}) *)?(?:, *(?:(?:{_STATUS}) *)?)*$"
+
+
 def parse_status_filter(status: str | None) -> list[str] | None:
     if not status:
         return None
-    wanted = [value.strip() for value in status.split(",") if value.strip()]
+    wanted = [value.strip(" ") for value in status.split(",") if value.strip(" ")]
     known = {member.value for member in MessageStatus}
     for value in wanted:
         if value not in known:
@@ -240,7 +245,7 @@ async def message_page(
     cursor: str | None,
 ) -> MessagePage:
     after = None
-    if cursor is not None:
+    if cursor:
         (raw,) = decode_cursor(cursor, parts=1)
         try:
             after = uuid.UUID(raw)

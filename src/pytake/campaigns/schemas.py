@@ -6,21 +6,24 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from pytake.campaigns.template import find_invalid_placeholders
+from pytake.core.api_fields import JSON_INTEGER, JsonTimestamp, not_null
 from pytake.core.json_values import finite_json
 
-MaxAttempts = Annotated[int, Field(ge=1, le=10)]
-BaseDelay = Annotated[int, Field(ge=10, le=600)]
-MaxDelay = Annotated[int, Field(ge=60, le=7200)]
+MaxAttempts = Annotated[int, Field(ge=1, le=10), JSON_INTEGER]
+BaseDelay = Annotated[int, Field(ge=10, le=600), JSON_INTEGER]
+MaxDelay = Annotated[int, Field(ge=60, le=7200), JSON_INTEGER]
 Jitter = Literal["none", "full"]
 COMPONENT_TYPES = {"header", "body", "button", "footer", "carousel", "limited_time_offer"}
 MAX_CONTACT_IDS = 10_000
@@ -37,6 +40,9 @@ def _few_contact_ids(contact_ids: list[uuid.UUID]) -> list[uuid.UUID]:
 
 
 ContactIds = Annotated[list[uuid.UUID], AfterValidator(_few_contact_ids)]
+ContactTags = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=100)
+]
 
 
 class TemplateSpec(BaseModel):
@@ -44,13 +50,24 @@ class TemplateSpec(BaseModel):
 
     name: str = Field(min_length=1, max_length=512, pattern=r"^[a-z0-9_]+$")
     language: str = Field(min_length=2, max_length=15, pattern=r"^[A-Za-z]{2,3}(_[A-Za-z0-9]+)?$")
-    components: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    components: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=20,
+        json_schema_extra={
+            "items": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"enum": [*sorted(COMPONENT_TYPES)]}},
+            }
+        },
+    )
 
     @field_validator("components")
     @classmethod
     def _known_components(cls, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for index, component in enumerate(components):
-            if component.get("type") not in COMPONENT_TYPES:
+            kind = component.get("type")
+            if not isinstance(kind, str) or kind not in COMPONENT_TYPES:
                 allowed = ", ".join(sorted(COMPONENT_TYPES))
                 raise ValueError(f"components[{index}].type must be one of {allowed}")
         finite_json(components)
@@ -63,21 +80,29 @@ class TemplateSpec(BaseModel):
         return components
 
 
+# Not every rule fits a JSON Schema (retry_max_delay >= retry_base_delay does not), but the
+# audience's does: contact_ids, contact_tags or both, not empty.
+_SOME_AUDIENCE: JsonDict = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"minItems": 1}}}
+        for name in ("contact_ids", "contact_tags")
+    ]
+}
+
+
 class CampaignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SOME_AUDIENCE)
 
     name: str = Field(min_length=1, max_length=200)
     whatsapp_number_id: uuid.UUID
     template: TemplateSpec
     contact_ids: ContactIds = Field(default_factory=list)
-    contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=100
-    )
+    contact_tags: ContactTags = Field(default_factory=list)
     retry_max_attempts: MaxAttempts = 3
     retry_base_delay: BaseDelay = 60
     retry_max_delay: MaxDelay = 3600
     retry_jitter: Jitter = "none"
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: JsonTimestamp | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -88,21 +113,42 @@ class CampaignCreate(BaseModel):
         return self
 
 
-class CampaignUpdate(BaseModel):
-    """A partial change of a draft campaign; bounds as on creation."""
+_NOT_NULL = (
+    "name",
+    "whatsapp_number_id",
+    "template",
+    "contact_ids",
+    "contact_tags",
+    "retry_max_attempts",
+    "retry_base_delay",
+    "retry_max_delay",
+    "retry_jitter",
+)
 
-    model_config = ConfigDict(extra="forbid")
+
+class CampaignUpdate(BaseModel):
+    """A partial change of a draft campaign; bounds as on creation. Only `scheduled_at` may be
+    null (no schedule); the other fields may be left out, but not null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null(*_NOT_NULL))
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     whatsapp_number_id: uuid.UUID | None = None
     template: TemplateSpec | None = None
     contact_ids: ContactIds | None = None
-    contact_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
+    contact_tags: ContactTags | None = None
     retry_max_attempts: MaxAttempts | None = None
     retry_base_delay: BaseDelay | None = None
     retry_max_delay: MaxDelay | None = None
     retry_jitter: Jitter | None = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: JsonTimestamp | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in _NOT_NULL:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class StatusCounts(BaseModel):
@@ -155,7 +201,7 @@ class CampaignPage(BaseModel):
 class RetryFailedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    include_permanent: bool = False
+    include_permanent: StrictBool = False
 
 
 class RetryConfiguration(BaseModel):

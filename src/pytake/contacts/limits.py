@@ -70,13 +70,17 @@ def normalize_tags(values: Iterable[str]) -> list[str]:
     tags = sorted({value.strip() for value in values} - {""})
     check_tag_count(len(tags))
     for tag in tags:
-        if len(tag) > MAX_TAG_LENGTH:
-            raise ContactLimitError(
-                f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}...", field="tags"
-            )
+        check_tag_length(tag)
     return tags
 
 
 def check_tag_count(count: int) -> None:
     if count > MAX_TAGS:
         raise ContactLimitError(f"at most {MAX_TAGS} tags (got {count})", field="tags")
+
+
+def check_tag_length(tag: str) -> None:
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ContactLimitError(
+            f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}...", field="tags"
+        )

@@ -10,13 +10,26 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from pytake.contacts.limits import MAX_NAME_LENGTH, check_attributes, normalize_tags
+from pytake.contacts.limits import (
+    MAX_ATTRIBUTE_KEY_LENGTH,
+    MAX_ATTRIBUTE_VALUE_LENGTH,
+    MAX_ATTRIBUTES,
+    MAX_NAME_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    check_attributes,
+    check_tag_count,
+    check_tag_length,
+    normalize_tags,
+)
 from pytake.contacts.phones import normalize_phone
+from pytake.core.api_fields import Trimmed, not_null
 from pytake.core.json_values import finite_json
 
 MAX_BULK_CONTACTS = 10_000
@@ -41,16 +54,45 @@ def _attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), Trimmed()]
 RawPhone = Annotated[str, StringConstraints(max_length=64)]
 Phone = Annotated[RawPhone, AfterValidator(_plain_errors("phone_number", normalize_phone))]
-Tags = Annotated[list[str], AfterValidator(_plain_errors("contact_tags", normalize_tags))]
+
+
+def _tags(values: list[str]) -> list[str]:
+    """Within the bounds as sent (so the schema can state them), then trimmed, unique, sorted."""
+    check_tag_count(len(values))
+    for value in values:
+        check_tag_length(value)
+    return normalize_tags(values)
+
+
+Tags = Annotated[
+    list[str],
+    AfterValidator(_plain_errors("contact_tags", _tags)),
+    Field(
+        json_schema_extra={
+            "maxItems": MAX_TAGS,
+            "items": {"type": "string", "maxLength": MAX_TAG_LENGTH},
+        }
+    ),
+]
 Attributes = Annotated[
     dict[str, Any],
     AfterValidator(finite_json),
     AfterValidator(_plain_errors("contact_attributes", _attributes)),
+    # The bounds `check_attributes` enforces, as far as a JSON Schema can say them (not the
+    # total size of the attributes as JSON).
+    Field(
+        json_schema_extra={
+            "maxProperties": MAX_ATTRIBUTES,
+            "propertyNames": {"maxLength": MAX_ATTRIBUTE_KEY_LENGTH},
+            "additionalProperties": {
+                "type": ["string", "number", "boolean", "null"],
+                "maxLength": MAX_ATTRIBUTE_VALUE_LENGTH,
+            },
+        }
+    ),
 ]
 
 
@@ -62,7 +104,7 @@ class ContactIn(BaseModel):
     phone: RawPhone
     attributes: Attributes = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
-    opted_out: bool | None = None
+    opted_out: StrictBool | None = None
 
 
 class ContactCreate(ContactIn):
@@ -72,11 +114,15 @@ class ContactCreate(ContactIn):
 class ContactUpdate(BaseModel):
     """A partial update: only the fields sent change; `attributes` and `tags` are replaced."""
 
+    model_config = ConfigDict(
+        json_schema_extra=not_null("name", "phone", "attributes", "tags", "opted_out")
+    )
+
     name: Name | None = None
     phone: Phone | None = None
     attributes: Attributes | None = None
     tags: Tags | None = None
-    opted_out: bool | None = None
+    opted_out: StrictBool | None = None
 
     @field_validator("*", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from pytake.core.api_fields import JSON_INTEGER, Trimmed, not_null
 from pytake.core.errors import InvalidInputError
 from pytake.core.origins import OriginAllowlist, OriginError, origin_of
 
@@ -62,21 +63,19 @@ def check_api_base_url(api_base_url: str | None, allowed: OriginAllowlist) -> No
     )
 
 
+# Not trimmed: the schema's pattern is what validation accepts.
 GraphId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True),
     AfterValidator(_graph_id),
     Field(json_schema_extra={"pattern": f"^{_GRAPH_ID.pattern}$"}),
 ]
 PhoneNumberId = GraphId
 WabaId = GraphId
-DisplayPhoneNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
-]
+DisplayPhoneNumber = Annotated[str, StringConstraints(min_length=1, max_length=32), Trimmed()]
 AccessToken = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
 # Meta's tiers stop at 100,000 before "unlimited" (null here); the column is a 32-bit INTEGER.
 MAX_MESSAGING_LIMIT_24H = 10_000_000
-Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second")]
+Throughput = Annotated[int, Field(ge=1, le=1000, description="sends per second"), JSON_INTEGER]
 MessagingLimit = Annotated[
     int,
     Field(
@@ -84,6 +83,7 @@ MessagingLimit = Annotated[
         le=MAX_MESSAGING_LIMIT_24H,
         description="distinct recipients per rolling 24 h; null = unlimited",
     ),
+    JSON_INTEGER,
 ]
 BaseUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_base_url)
@@ -102,6 +102,12 @@ class WhatsAppNumberCreate(BaseModel):
 
 class WhatsAppNumberUpdate(BaseModel):
     """A partial update: only the fields sent change (`access_token` rotates the token)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=not_null(
+            "phone_number_id", "display_phone_number", "access_token", "throughput_mps"
+        )
+    )
 
     phone_number_id: PhoneNumberId | None = None
     display_phone_number: DisplayPhoneNumber | None = None

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+from pytake.core.api_fields import Trimmed
+
+KeyName = Annotated[str, StringConstraints(min_length=1, max_length=100), Trimmed()]
 
 
 class ApiKeyCreate(BaseModel):

@@ -10,6 +10,7 @@ from pytake.bootstrap import Runtime
 from pytake.core.settings import get_settings
 from pytake.web import metrics, webhooks
 from pytake.web.api import api_keys, campaigns, contacts, health, numbers
+from pytake.web.api.responses import API_KEY
 from pytake.web.api_docs import install_api_docs
 from pytake.web.body_limit import BodyLimit, BodyLimitMiddleware
 from pytake.web.dashboard import install_dashboard
@@ -64,7 +65,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
     for module in (numbers, contacts, campaigns, api_keys):
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(module.router, prefix="/api/v1", responses=API_KEY)
     install_live_progress(app, runtime)
     install_dashboard(app)
     install_api_docs(app)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from pytake.organizations import service
 from pytake.organizations.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
+from pytake.web.api.responses import BODY, CSRF, NOT_FOUND
 from pytake.web.credentials import credential_watch_of
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
@@ -19,7 +20,7 @@ async def list_api_keys(org_id: OrgIdDep, session: SessionDep) -> ApiKeyList:
     return ApiKeyList(items=[ApiKeyRead.model_validate(key) for key in keys])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BODY | CSRF)
 async def create_api_key(
     body: ApiKeyCreate, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> ApiKeyCreated:
@@ -30,7 +31,7 @@ async def create_api_key(
     return ApiKeyCreated(**ApiKeyRead.model_validate(issued.record).model_dump(), key=issued.key)
 
 
-@router.delete("/{key_id}", status_code=204)
+@router.delete("/{key_id}", status_code=204, responses=NOT_FOUND | CSRF)
 async def revoke_api_key(
     key_id: uuid.UUID, request: Request, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> None:

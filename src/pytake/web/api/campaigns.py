@@ -23,17 +23,36 @@ from pytake.campaigns.schemas import (
     RetryFailedRequest,
     RetryStats,
 )
+from pytake.web.api.responses import (
+    BODY,
+    CSRF,
+    LIFECYCLE_CONFLICT,
+    NOT_FOUND,
+    Responses,
+    conflict,
+)
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
+# Checked by `parse_status_filter`, which names the statuses it knows; the pattern documents it.
+StatusFilter = Annotated[
+    str | None,
+    Query(
+        description="Statuses separated by commas (`failed,retrying`)",
+        json_schema_extra={"pattern": queries.STATUS_FILTER_PATTERN},
+    ),
+]
+MOVE = NOT_FOUND | CSRF | LIFECYCLE_CONFLICT
+# The records as CSV, beside the JSON page FastAPI documents from the return type.
+CSV_EXPORT: Responses = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 async def _read(session: AsyncSession, campaign: Campaign) -> CampaignRead:
     return (await queries.read_campaigns(session, [campaign]))[0]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BODY | CSRF)
 async def create_campaign(
     body: CampaignCreate, org_id: OrgIdDep, session: SessionDep
 ) -> CampaignRead:
@@ -47,14 +66,17 @@ async def list_campaigns(
     return await queries.campaign_page(session, org_id, limit=limit, cursor=cursor)
 
 
-@router.get("/{campaign_id}")
+@router.get("/{campaign_id}", responses=NOT_FOUND)
 async def get_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
 ) -> CampaignRead:
     return await _read(session, await repository.get_campaign(session, org_id, campaign_id))
 
 
-@router.patch("/{campaign_id}")
+@router.patch(
+    "/{campaign_id}",
+    responses=NOT_FOUND | BODY | CSRF | conflict("Only a draft campaign can be edited"),
+)
 async def update_campaign(
     campaign_id: uuid.UUID, body: CampaignUpdate, org_id: OrgIdDep, session: SessionDep
 ) -> CampaignRead:
@@ -62,7 +84,11 @@ async def update_campaign(
     return await _read(session, campaign)
 
 
-@router.delete("/{campaign_id}", status_code=204)
+@router.delete(
+    "/{campaign_id}",
+    status_code=204,
+    responses=NOT_FOUND | CSRF | conflict("Only a draft or ended campaign can be deleted"),
+)
 async def delete_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
 ) -> Response:
@@ -82,7 +108,7 @@ async def _lifecycle(runtime: RuntimeDep, move: Move) -> CampaignRead:
     return read
 
 
-@router.post("/{campaign_id}/start")
+@router.post("/{campaign_id}/start", responses=MOVE)
 async def start_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> CampaignRead:
@@ -92,14 +118,14 @@ async def start_campaign(
     )
 
 
-@router.post("/{campaign_id}/pause")
+@router.post("/{campaign_id}/pause", responses=MOVE)
 async def pause_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> CampaignRead:
     return await _lifecycle(runtime, lambda s: service.pause_campaign(s, org_id, campaign_id))
 
 
-@router.post("/{campaign_id}/resume")
+@router.post("/{campaign_id}/resume", responses=MOVE)
 async def resume_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> CampaignRead:
@@ -109,14 +135,14 @@ async def resume_campaign(
     )
 
 
-@router.post("/{campaign_id}/cancel")
+@router.post("/{campaign_id}/cancel", responses=MOVE)
 async def cancel_campaign(
     campaign_id: uuid.UUID, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> CampaignRead:
     return await _lifecycle(runtime, lambda s: service.cancel_campaign(s, org_id, campaign_id))
 
 
-@router.post("/{campaign_id}/retry-failed")
+@router.post("/{campaign_id}/retry-failed", responses=MOVE | BODY)
 async def retry_failed(
     campaign_id: uuid.UUID,
     org_id: OrgIdDep,
@@ -133,13 +159,13 @@ async def retry_failed(
     )
 
 
-@router.get("/{campaign_id}/retry-stats")
+@router.get("/{campaign_id}/retry-stats", responses=NOT_FOUND)
 async def retry_stats(campaign_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> RetryStats:
     campaign = await repository.get_campaign(session, org_id, campaign_id)
     return await queries.get_retry_statistics(session, campaign)
 
 
-@router.get("/{campaign_id}/errors")
+@router.get("/{campaign_id}/errors", responses=NOT_FOUND)
 async def list_errors(
     campaign_id: uuid.UUID,
     org_id: OrgIdDep,
@@ -151,13 +177,13 @@ async def list_errors(
     return await queries.error_page(session, campaign, limit=limit, cursor=cursor)
 
 
-@router.get("/{campaign_id}/messages", response_model=MessagePage)
+@router.get("/{campaign_id}/messages", response_model=MessagePage, responses=NOT_FOUND | CSV_EXPORT)
 async def list_messages(
     campaign_id: uuid.UUID,
     org_id: OrgIdDep,
     runtime: RuntimeDep,
     session: SessionDep,
-    status: str | None = None,
+    status: StatusFilter = None,
     limit: Limit = 100,
     cursor: str | None = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
@@ -238,7 +264,7 @@ def spreadsheet_safe(cell: str | None) -> str | None:
     return cell
 
 
-@router.get("/{campaign_id}/messages/{contact_id}")
+@router.get("/{campaign_id}/messages/{contact_id}", responses=NOT_FOUND)
 async def get_message(
     campaign_id: uuid.UUID, contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
 ) -> MessageRecord:

@@ -14,19 +14,23 @@ from pytake.contacts.schemas import (
     ContactUpdate,
     ImportResult,
 )
+from pytake.web.api.responses import BODY, CSRF, NOT_FOUND, conflict
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
+# Two writes to the same phones at once: the second is refused rather than merged blindly.
+CONCURRENT = conflict("Another request changed the same contacts at the same time: try again")
+WRITE = BODY | CSRF | CONCURRENT
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=WRITE)
 async def create_contact(body: ContactCreate, org_id: OrgIdDep, session: SessionDep) -> ContactRead:
     """Creates a contact; a phone the organization already has updates that contact."""
     return ContactRead.model_validate(await service.create_contact(session, org_id, body))
 
 
-@router.post("/bulk")
+@router.post("/bulk", responses=WRITE)
 async def import_contacts(
     body: BulkContacts, org_id: OrgIdDep, session: SessionDep
 ) -> ImportResult:
@@ -34,7 +38,7 @@ async def import_contacts(
     return ImportResult.model_validate(await service.import_contacts(session, org_id, body))
 
 
-@router.post("/import")
+@router.post("/import", responses=WRITE)
 async def import_contacts_csv(
     file: UploadFile, org_id: OrgIdDep, runtime: RuntimeDep
 ) -> ImportResult:
@@ -57,12 +61,15 @@ async def list_contacts(
     return ContactList(items=items, next_cursor=page.next_cursor)
 
 
-@router.get("/{contact_id}")
+@router.get("/{contact_id}", responses=NOT_FOUND)
 async def get_contact(contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> ContactRead:
     return ContactRead.model_validate(await service.get_contact(session, org_id, contact_id))
 
 
-@router.patch("/{contact_id}")
+@router.patch(
+    "/{contact_id}",
+    responses=NOT_FOUND | BODY | CSRF | conflict("Another contact already has this phone"),
+)
 async def update_contact(
     contact_id: uuid.UUID, body: ContactUpdate, org_id: OrgIdDep, session: SessionDep
 ) -> ContactRead:
@@ -70,6 +77,6 @@ async def update_contact(
     return ContactRead.model_validate(contact)
 
 
-@router.delete("/{contact_id}", status_code=204)
+@router.delete("/{contact_id}", status_code=204, responses=NOT_FOUND | CSRF)
 async def delete_contact(contact_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> None:
     await service.delete_contact(session, org_id, contact_id)

@@ -1,9 +1,11 @@
 """`GET /health`: whether the database (and Redis, when configured) answer."""
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from pytake.bootstrap import Runtime
@@ -15,7 +17,24 @@ router = APIRouter(tags=["operations"])
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-@router.get("/health")
+class Services(BaseModel):
+    database: str = Field(description="`ok`, or `error: <kind>`")
+    redis: str = Field(description="`ok`, `disabled` (no PYTAKE_REDIS_URL), or `error: <kind>`")
+    executor: Literal["inprocess", "celery"]
+
+
+class HealthReport(BaseModel):
+    status: Literal["healthy", "unhealthy"]
+    services: Services
+
+
+@router.get(
+    "/health",
+    responses={
+        200: {"model": HealthReport, "description": "Every service answers"},
+        503: {"model": HealthReport, "description": "A service does not answer"},
+    },
+)
 async def health(runtime: RuntimeDep) -> JSONResponse:
     services = {
         "database": await _check_database(runtime),

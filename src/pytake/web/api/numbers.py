@@ -16,6 +16,7 @@ from pytake.numbers.schemas import (
     WhatsAppNumberUpdate,
     check_api_base_url,
 )
+from pytake.web.api.responses import BODY, CSRF, NOT_FOUND, conflict
 from pytake.web.deps import OrgIdDep, RuntimeDep, SessionDep
 
 
@@ -38,12 +39,14 @@ class _UnechoedInputRoute(APIRoute):
         return handle_without_echo
 
 
+ALREADY_REGISTERED = conflict("The organization already has a number with this phone_number_id")
+
 router = APIRouter(
     prefix="/whatsapp-numbers", tags=["whatsapp numbers"], route_class=_UnechoedInputRoute
 )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BODY | CSRF | ALREADY_REGISTERED)
 async def create_number(
     body: WhatsAppNumberCreate, org_id: OrgIdDep, session: SessionDep, runtime: RuntimeDep
 ) -> WhatsAppNumberRead:
@@ -58,14 +61,14 @@ async def list_numbers(org_id: OrgIdDep, session: SessionDep) -> WhatsAppNumberL
     return WhatsAppNumberList(items=[WhatsAppNumberRead.model_validate(n) for n in numbers])
 
 
-@router.get("/{number_id}")
+@router.get("/{number_id}", responses=NOT_FOUND)
 async def get_number(
     number_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep
 ) -> WhatsAppNumberRead:
     return WhatsAppNumberRead.model_validate(await service.get_number(session, org_id, number_id))
 
 
-@router.patch("/{number_id}")
+@router.patch("/{number_id}", responses=NOT_FOUND | BODY | CSRF | ALREADY_REGISTERED)
 async def update_number(
     number_id: uuid.UUID,
     body: WhatsAppNumberUpdate,
@@ -78,6 +81,6 @@ async def update_number(
     return WhatsAppNumberRead.model_validate(number)
 
 
-@router.delete("/{number_id}", status_code=204)
+@router.delete("/{number_id}", status_code=204, responses=NOT_FOUND | CSRF)
 async def delete_number(number_id: uuid.UUID, org_id: OrgIdDep, session: SessionDep) -> None:
     await service.delete_number(session, org_id, number_id)

@@ -53,6 +53,7 @@ _FRIENDLY = {
     "string_too_short": "Required.",
     "too_short": "Required.",
     "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
     "uuid_parsing": "Choose one of the list.",
     "uuid_type": "Choose one of the list.",
     "greater_than_equal": "Must be at least {ge}.",
@@ -75,7 +76,9 @@ def campaign_payload(values: Mapping[str, str]) -> dict[str, Any]:
     components = [
         {"type": "body", "parameters": [{"type": "text", "text": text} for text in parameters]}
     ]
-    retry = {name: values[name].strip() for name in CAMPAIGN_FIELDS[6:] if values[name].strip()}
+    retry = {
+        name: _whole_number(values[name]) for name in CAMPAIGN_FIELDS[6:] if values[name].strip()
+    }
     return {
         "name": values["name"].strip(),
         "whatsapp_number_id": values["whatsapp_number_id"].strip() or None,
@@ -93,11 +96,21 @@ def number_payload(values: Mapping[str, str], access_token: str) -> dict[str, An
     """The `POST /api/v1/whatsapp-numbers` body; a blank 24-hour limit means none."""
     payload: dict[str, Any] = {name: values[name].strip() for name in NUMBER_FIELDS}
     payload["access_token"] = access_token
-    payload["messaging_limit_24h"] = payload["messaging_limit_24h"] or None
+    payload["messaging_limit_24h"] = _whole_number(payload["messaging_limit_24h"]) or None
     payload["api_base_url"] = payload["api_base_url"] or None
-    if not payload["throughput_mps"]:
+    if payload["throughput_mps"]:
+        payload["throughput_mps"] = _whole_number(payload["throughput_mps"])
+    else:
         del payload["throughput_mps"]
     return payload
+
+
+def _whole_number(typed: str) -> int | str:
+    """What was typed as an integer; text that is not one is left for validation to name."""
+    try:
+        return int(typed)
+    except ValueError:
+        return typed.strip()
 
 
 def campaign_errors(error: ValidationError | InvalidInputError) -> FieldErrors:

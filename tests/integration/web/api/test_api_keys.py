@@ -100,13 +100,21 @@ async def test_last_used_at_moves_at_most_once_a_minute_when_the_key_is_used(
     assert later > first
 
 
-@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}])
+@pytest.mark.parametrize(
+    "body", [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}, {"name": "x" * 100 + " "}]
+)
 async def test_a_key_is_not_created_when_its_name_is_missing_or_bad(
     api: httpx.AsyncClient, auth: dict[str, str], body: dict[str, str]
 ) -> None:
     answer = await api.post("/api/v1/api-keys", json=body, headers=auth)
     assert answer.status_code == 422
     assert len((await api.get("/api/v1/api-keys", headers=auth)).json()["items"]) == 1
+
+
+async def test_a_key_name_is_kept_trimmed_when_created(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    assert (await create(api, auth, "  deploy bot  "))["name"] == "deploy bot"
 
 
 async def test_keys_need_a_credential_when_listed(api: httpx.AsyncClient) -> None:

@@ -307,3 +307,110 @@ async def test_resumed_campaign_waits_for_its_time_when_paused_before_its_schedu
     clock.advance(3600 + 1)
     await scenario.wait_status(campaign["id"], "completed")
     assert len(await accepted_log(simulator)) == 3
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "name",
+        "whatsapp_number_id",
+        "template",
+        "contact_ids",
+        "contact_tags",
+        "retry_max_attempts",
+        "retry_base_delay",
+        "retry_max_delay",
+        "retry_jitter",
+    ],
+)
+async def test_422_naming_the_field_and_the_draft_kept_when_patched_to_null(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], field: str
+) -> None:
+    path = f"/api/v1/campaigns/{draft['id']}"
+    answer = await api.patch(path, json={field: None}, headers=auth)
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["detail"]
+    assert error["loc"] == ["body", field]
+    assert "may be left out, but not null" in error["msg"]
+    assert (await api.get(path, headers=auth)).json()[field] == draft[field]
+
+
+async def test_schedule_is_cleared_when_patched_to_null(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    path = f"/api/v1/campaigns/{draft['id']}"
+    later = {"scheduled_at": "2099-01-01T00:00:00Z"}
+    assert (await api.patch(path, json=later, headers=auth)).json()["scheduled_at"] is not None
+    cleared = await api.patch(path, json={"scheduled_at": None}, headers=auth)
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["scheduled_at"] is None
+
+
+async def test_422_naming_contact_tags_when_more_than_100_are_patched(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    tags = ["vip", *(f"tag{n}" for n in range(100))]
+    answer = await api.patch(
+        f"/api/v1/campaigns/{draft['id']}", json={"contact_tags": tags}, headers=auth
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "contact_tags"]
+
+
+@pytest.mark.parametrize("kind", [["body"], {"body": 1}, 5, None])
+async def test_422_naming_the_components_when_a_component_type_is_not_a_name(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], kind: Any
+) -> None:
+    template = {**TEMPLATE, "components": [{"type": kind}]}
+    answer = await _create(api, auth, draft, template=template)
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["detail"]
+    assert error["loc"] == ["body", "template", "components"]
+    assert "components[0].type must be one of" in error["msg"]
+
+
+@pytest.mark.parametrize("suffix", ["", "/{id}/messages", "/{id}/errors"])
+async def test_first_page_when_the_cursor_is_blank(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], suffix: str
+) -> None:
+    path = "/api/v1/campaigns" + suffix.format(id=draft["id"])
+    answer = await api.get(path, params={"cursor": ""}, headers=auth)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == (await api.get(path, headers=auth)).json()
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "false"])
+async def test_422_naming_include_permanent_when_it_is_not_a_boolean(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], value: Any
+) -> None:
+    answer = await api.post(
+        f"/api/v1/campaigns/{draft['id']}/retry-failed",
+        json={"include_permanent": value},
+        headers=auth,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "include_permanent"]
+
+
+async def test_422_naming_status_when_the_filter_names_an_unknown_status(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any]
+) -> None:
+    path = f"/api/v1/campaigns/{draft['id']}/messages"
+    assert (await api.get(path, params={"status": " failed , retrying,"}, headers=auth)).is_success
+    answer = await api.get(path, params={"status": "failed,paused"}, headers=auth)
+    assert answer.status_code == 422
+    [error] = answer.json()["detail"]
+    assert (error["loc"], error["msg"][:24]) == (["query", "status"], "unknown status 'paused';")
+
+
+@pytest.mark.parametrize("value", [1_700_000_000, "1700000000", True])
+async def test_422_naming_scheduled_at_when_it_is_not_a_date_time_string(
+    api: httpx.AsyncClient, auth: dict[str, str], draft: dict[str, Any], value: Any
+) -> None:
+    created = await _create(api, auth, draft, scheduled_at=value)
+    patched = await api.patch(
+        f"/api/v1/campaigns/{draft['id']}", json={"scheduled_at": value}, headers=auth
+    )
+    for answer in (created, patched):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == ["body", "scheduled_at"]

@@ -76,6 +76,34 @@ async def test_422_naming_name_when_the_name_is_missing_or_too_long(
     assert response.json()["detail"][0]["loc"] == ["body", "name"]
 
 
+async def test_name_is_kept_trimmed_and_its_bounds_hold_for_what_was_sent(
+    api: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    assert (await create_contact(api, auth, name="  Ana  "))["name"] == "Ana"
+    for name in ("a" * 200 + " ", "\x1c", " \u3000 "):
+        response = await api.post(URL, json={"name": name, "phone": phone(1)}, headers=auth)
+        assert response.status_code == 422, name
+        assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "no"])
+async def test_422_naming_opted_out_when_it_is_not_a_boolean(
+    api: httpx.AsyncClient, auth: dict[str, str], value: Any
+) -> None:
+    contact = await create_contact(api, auth)
+    created = await api.post(
+        URL, json={"name": "Bia", "phone": phone(1), "opted_out": value}, headers=auth
+    )
+    patched = await api.patch(f"{URL}/{contact['id']}", json={"opted_out": value}, headers=auth)
+    bulk = await api.post(
+        f"{URL}/bulk", json=[{"name": "Bia", "phone": phone(1), "opted_out": value}], headers=auth
+    )
+    for answer, location in ((created, []), (patched, []), (bulk, [0])):
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["body", *location, "opted_out"]
+    assert [c["name"] for c in (await api.get(URL, headers=auth)).json()["items"]] == ["Ana"]
+
+
 TOO_MUCH = [
     ({"attributes": {str(index): index for index in range(65)}}, "at most 64 attributes (got 65)"),
     ({"attributes": {"k" * 65: "v"}}, "attribute name longer than 64 characters"),

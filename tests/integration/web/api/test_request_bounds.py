@@ -204,3 +204,28 @@ async def test_422_naming_the_field_when_each_number_is_nan_or_infinity(
         for field in fields
         for text in NON_FINITE
     }
+
+
+# What JSON Schema's integer is not, though pydantic alone would read it as one.
+NOT_INTEGERS: tuple[Any, ...] = (True, False, "5", "")
+
+
+async def test_422_naming_the_field_when_a_body_number_is_a_boolean_or_a_string(
+    api: httpx.AsyncClient, auth: dict[str, str], fields: list[NumberField]
+) -> None:
+    body_fields = [field for field in fields if field.where == "body"]
+    answers: dict[tuple[str, str, Any], tuple[int, list[Any]]] = {}
+    for field in body_fields:
+        for value in NOT_INTEGERS:
+            body = {**VALID_BODIES[field.owner], field.name: value}
+            response = await api.request(field.method, _url(field.path), json=body, headers=auth)
+            detail = response.json()["detail"] if response.status_code == 422 else []
+            answers[(field.owner, field.name, value)] = (
+                response.status_code,
+                [error["loc"] for error in detail],
+            )
+    assert answers == {
+        (field.owner, field.name, value): (422, [["body", field.name]])
+        for field in body_fields
+        for value in NOT_INTEGERS
+    }
