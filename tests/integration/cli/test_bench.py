@@ -41,6 +41,8 @@ def test_engine_bench_writes_sane_figures_when_run_on_a_small_campaign(tmp_path:
     assert figures["contacts"] == figures["sent"] + figures["failed"] == 300
     assert figures["attempts"] >= 300
     assert figures["messages_per_second"] > 0
+    assert figures["attempts_per_cpu_second"] > 0
+    assert figures["baseline"]["attempts_per_cpu_second"] > 0
     assert figures["write_cost_growth"] > 0
     assert figures["peak_rss_mb"] > 0
     assert figures["baseline_speedup"] > 0

@@ -31,6 +31,7 @@ def _run(contacts: int, seconds: float, end_ms: float = 0.2) -> RunResult:
         seconds=seconds,
         write_cost=WriteCost(start_seconds=0.0002, end_seconds=end_ms / 1000),
         peak_rss_mb=120.0,
+        cpu_seconds=seconds / 2,
     )
 
 
@@ -44,6 +45,7 @@ def test_json_has_the_keys_api_md_names_when_reported() -> None:
     document = report_json(BenchReport(CONDITIONS, _run(1000, 0.5), _run(1000, 10.0)))
 
     assert document["messages_per_second"] == 2000.0
+    assert document["attempts_per_cpu_second"] == 4200.0
     assert document["write_cost_growth"] == 1.0
     assert document["peak_rss_mb"] == 120.0
     assert document["baseline_speedup"] == 20.0

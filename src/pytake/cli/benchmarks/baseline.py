@@ -122,13 +122,14 @@ async def run_baseline(
     done = sent = 0
     try:
         await campaign.create_row()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for contact in bench_contacts(contacts):
             if time.perf_counter() - started >= max_seconds:
                 break
             sent += await campaign.send(contact)
             done += 1
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
     finally:
         await client.close()
         await db.dispose()
@@ -140,4 +141,5 @@ async def run_baseline(
         seconds=seconds,
         write_cost=campaign.writes.cost(),
         peak_rss_mb=peak_rss_mb(),
+        cpu_seconds=cpu_seconds,
     )

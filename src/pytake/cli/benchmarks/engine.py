@@ -40,7 +40,9 @@ async def run_engine(
         writes = WriteLog(is_draining=watch.is_draining)
         runtime.engine.on_flush = writes.record
         await runtime.start()
+        cpu_started = time.process_time()
         seconds = await _run_campaign(runtime, prepared, watch)
+        cpu_seconds = time.process_time() - cpu_started
         figures = await _figures(runtime.db, prepared.campaign_id)
     finally:
         await runtime.stop()
@@ -53,6 +55,7 @@ async def run_engine(
         write_cost=writes.cost(),
         peak_rss_mb=peak_rss_mb(),
         tail_attempts=writes.drain_attempts,
+        cpu_seconds=cpu_seconds,
     )
 
 

@@ -47,6 +47,8 @@ def _figures(run: RunResult) -> dict[str, Any]:
         "attempts": run.attempts,
         "seconds": round(run.seconds, 3),
         "messages_per_second": round(run.messages_per_second, 1),
+        "cpu_seconds": round(run.cpu_seconds, 3),
+        "attempts_per_cpu_second": round(run.attempts_per_cpu_second, 1),
         "write_cost_start_ms": round(run.write_cost.start_seconds * 1000, 4),
         "write_cost_end_ms": round(run.write_cost.end_seconds * 1000, 4),
         "write_cost_growth": round(run.write_cost.growth, 3),
@@ -80,6 +82,7 @@ _ROWS = (
     ("attempts", "attempts", "{:,}"),
     ("seconds", "seconds", "{:,.2f}"),
     ("messages/s", "messages_per_second", "{:,.0f}"),
+    ("attempts per CPU-second", "attempts_per_cpu_second", "{:,.0f}"),
     ("write cost per attempt, start (ms)", "write_cost_start_ms", "{:.4f}"),
     ("write cost per attempt, end (ms)", "write_cost_end_ms", "{:.4f}"),
     ("write cost growth (end ÷ start)", "write_cost_growth", "{:.2f}×"),
@@ -118,6 +121,9 @@ def _notes(report: BenchReport) -> list[str]:
         "event loop's other work done while a write waits). Left out: the engine's "
         f"{report.engine.tail_attempts:,} retry-tail attempts, written a few at a time after "
         "every first attempt was recorded.",
+        "Attempts per CPU-second: attempts ÷ the CPU time of this process (every thread, the "
+        "database driver's included) from the start to the end of the run; the simulator's "
+        "CPU is not counted, it runs in its own process.",
         "Peak RSS is this process's high-water mark: engine column after the engine run, "
         "baseline column after both runs.",
     ]
