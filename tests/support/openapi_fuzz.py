@@ -31,7 +31,6 @@ from typing import Any
 import httpx
 import requests
 import schemathesis
-import uvicorn
 from schemathesis import Case, HookContext, Response
 from schemathesis.core import NotSet
 from schemathesis.core.failures import Failure
@@ -49,6 +48,7 @@ from pytake.organizations.service import create_api_key, get_or_create_organizat
 from pytake.sending.ports import ErrorClass, SendError, SendRequest, SendResult
 from pytake.web.app import create_app
 from pytake.web.throttling import LocalFailureStore, Throttle
+from support.app_server import app_serving
 
 API = "/api/v1"
 NUMBER = f"{API}/whatsapp-numbers/{{number_id}}"
@@ -102,25 +102,12 @@ def served_app(settings: Settings) -> Iterator[ServedApp]:
             # The run sends bad and missing keys on purpose, all from 127.0.0.1: under the
             # real limit its own key would be refused with 429 for the rest of the run.
             app.state.throttle = Throttle(LocalFailureStore(limit=1_000_000), runtime.clock)
-            config = uvicorn.Config(
-                app,
-                host="127.0.0.1",
-                port=port,
-                log_level="error",
-                access_log=False,
-                lifespan="on",
-            )
-            server = uvicorn.Server(config)
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-            ready.put(key)
-            while not stop.is_set() and not task.done():
-                await asyncio.sleep(0.05)
-            server.should_exit = True
-            await task
+            async with app_serving(
+                app, port, log_level="error", access_log=False, lifespan="on"
+            ) as task:
+                ready.put(key)
+                while not stop.is_set() and not task.done():
+                    await asyncio.sleep(0.05)
         finally:
             await runtime.stop()
 
